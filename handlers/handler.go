@@ -1,0 +1,182 @@
+// Package handlers is the web face of Souk Expo: the Fiber app, its one route table with each
+// route's allowed roles, the middleware (sessions, CSRF, locale, limits, metrics), the error
+// handler and one file per area of the portal.
+package handlers
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"net/url"
+	"sync/atomic"
+	"time"
+
+	"github.com/go-playground/validator/v10"
+	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/middleware/recover"
+	"github.com/gofiber/fiber/v2/middleware/requestid"
+	"github.com/gofiber/fiber/v2/middleware/session"
+	"github.com/soukexpo/souk/models"
+	"github.com/soukexpo/souk/static"
+	"github.com/soukexpo/souk/storage"
+	"github.com/soukexpo/souk/views"
+	"gorm.io/gorm"
+)
+
+// Config is the part of the program's configuration the web layer needs.
+type Config struct {
+	// BaseURL is the public address (https:// turns on Secure cookies and HSTS).
+	BaseURL string
+	// TrustedProxies are the load balancers whose X-Forwarded-For is believed.
+	TrustedProxies []string
+	// BodyLimit bounds a request body in bytes.
+	BodyLimit int
+}
+
+// Deps are the dependencies of the handlers, wired by cmd/souk.
+type Deps struct {
+	DB     *gorm.DB
+	Store  storage.Store
+	Logger *slog.Logger
+	Config Config
+}
+
+// Handler holds every dependency of the HTTP handlers; each handler is a method on it.
+type Handler struct {
+	db            *gorm.DB
+	store         storage.Store
+	log           *slog.Logger
+	tr            *translator
+	tpl           *templates
+	assets        *static.Assets
+	sessions      *session.Store
+	kv            *models.KVStore
+	metrics       *metrics
+	cfg           Config
+	baseURL       *url.URL
+	secureCookies bool
+	sessionCookie string
+	validate      *validator.Validate
+	ready         atomic.Bool
+}
+
+// New parses templates and catalogs (failing fast on any error) and builds the Handler.
+func New(d Deps) (*Handler, error) {
+	if d.DB == nil || d.Store == nil {
+		return nil, errors.New("new handlers: database and object store are required")
+	}
+	if d.Logger == nil {
+		d.Logger = slog.Default()
+	}
+	if d.Config.BodyLimit <= 0 {
+		d.Config.BodyLimit = 4 << 20
+	}
+	h := &Handler{db: d.DB, store: d.Store, log: d.Logger, cfg: d.Config, metrics: newMetrics(), validate: newValidator()}
+	if d.Config.BaseURL != "" {
+		u, err := url.Parse(d.Config.BaseURL)
+		if err != nil {
+			return nil, fmt.Errorf("parse base url: %w", err)
+		}
+		h.baseURL = u
+		h.secureCookies = u.Scheme == "https"
+	}
+	assets, err := static.Load()
+	if err != nil {
+		return nil, fmt.Errorf("load static assets: %w", err)
+	}
+	h.assets = assets
+	locales, err := fs.Sub(views.FS, "locales")
+	if err != nil {
+		return nil, fmt.Errorf("open catalogs: %w", err)
+	}
+	if h.tr, err = newTranslator(locales); err != nil {
+		return nil, err
+	}
+	if h.tpl, err = parseTemplates(views.FS, templateFuncs(assets.URL)); err != nil {
+		return nil, err
+	}
+	h.kv = models.NewKVStore(d.DB)
+	// Browsers refuse __Host- cookies without Secure, so plain-http runs use a plain name.
+	h.sessionCookie = "souk_session"
+	if h.secureCookies {
+		h.sessionCookie = "__Host-souk_session"
+	}
+	h.sessions = session.New(session.Config{
+		Storage:        h.kv,
+		Expiration:     sessionIdle,
+		KeyLookup:      "cookie:" + h.sessionCookie,
+		CookiePath:     "/",
+		CookieSecure:   h.secureCookies,
+		CookieHTTPOnly: true,
+		CookieSameSite: fiber.CookieSameSiteLaxMode,
+	})
+	h.ready.Store(true)
+	return h, nil
+}
+
+// App builds the Fiber application with its middleware and the route table.
+func (h *Handler) App() *fiber.App {
+	app := fiber.New(fiber.Config{
+		AppName:                 "souk",
+		Views:                   h.tpl,
+		ErrorHandler:            h.handleError,
+		BodyLimit:               h.cfg.BodyLimit,
+		ReadTimeout:             30 * time.Second,
+		WriteTimeout:            60 * time.Second,
+		IdleTimeout:             120 * time.Second,
+		Concurrency:             4096,
+		DisableStartupMessage:   true,
+		EnableTrustedProxyCheck: len(h.cfg.TrustedProxies) > 0,
+		TrustedProxies:          h.cfg.TrustedProxies,
+		ProxyHeader:             proxyHeader(h.cfg.TrustedProxies),
+		ReadBufferSize:          16 << 10,
+	})
+	app.Use(
+		requestid.New(),
+		h.observe,
+		recover.New(recover.Config{EnableStackTrace: true, StackTraceHandler: h.logPanic}),
+		h.securityHeaders,
+		h.withLocale,
+		h.withSession,
+	)
+	h.register(app)
+	return app
+}
+
+func proxyHeader(trusted []string) string {
+	if len(trusted) == 0 {
+		return ""
+	}
+	return fiber.HeaderXForwardedFor
+}
+
+func (h *Handler) logPanic(c *fiber.Ctx, e any) {
+	h.log.Error("panic", slog.Any("panic", e), slog.String("route", c.Route().Path), slog.String("request_id", requestID(c)))
+}
+
+// SetReady switches /readyz; shutdown turns it off first so the balancer stops sending traffic.
+func (h *Handler) SetReady(ready bool) { h.ready.Store(ready) }
+
+// RunJanitor deletes expired sessions and limiter counters until ctx ends. Every instance may
+// run it: the delete is idempotent.
+func (h *Handler) RunJanitor(ctx context.Context, every time.Duration) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			n, err := h.kv.DeleteExpired(ctx)
+			if err != nil {
+				h.log.Warn("delete expired sessions", slog.Any("error", err))
+				continue
+			}
+			if n > 0 {
+				h.log.Info("deleted expired sessions and counters", slog.Int64("rows", n))
+			}
+		}
+	}
+}

@@ -1,0 +1,127 @@
+package handlers
+
+import (
+	"context"
+	"log/slog"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/middleware/limiter"
+	"github.com/gofiber/fiber/v2/middleware/requestid"
+	"github.com/gofiber/fiber/v2/utils"
+	"github.com/soukexpo/souk/models"
+)
+
+// requestTimeout bounds the work of one request (database and object store calls use
+// c.UserContext(), never the fasthttp context that shutdown cancels).
+const requestTimeout = 15 * time.Second
+
+func requestID(c *fiber.Ctx) string {
+	id, _ := c.Locals(requestid.ConfigDefault.ContextKey).(string)
+	return id
+}
+
+// observe is the outermost middleware: request deadline, one log line and the metrics of every
+// request, with errors that escaped the inner chain rendered here.
+func (h *Handler) observe(c *fiber.Ctx) error {
+	start := time.Now()
+	ctx, cancel := context.WithTimeout(context.Background(), requestTimeout)
+	defer cancel()
+	c.SetUserContext(ctx)
+
+	err := c.Next()
+	if err != nil {
+		if herr := h.handleError(c, err); herr != nil {
+			h.log.Error("error handler failed", slog.Any("error", herr), slog.String("request_id", requestID(c)))
+			_ = c.SendStatus(fiber.StatusInternalServerError)
+		}
+	}
+	status := c.Response().StatusCode()
+	route := c.Route().Path
+	if status == fiber.StatusNotFound && route == "/" && c.Path() != "/" {
+		route = "(unmatched)" // keep label cardinality bounded
+	}
+	elapsed := time.Since(start)
+	h.metrics.observe(c.Method(), route, status, elapsed)
+	if !strings.HasPrefix(route, "/static/") && route != "/healthz" && route != "/metrics" {
+		attrs := []any{
+			slog.String("request_id", requestID(c)), slog.String("method", c.Method()), slog.String("route", route),
+			slog.Int("status", status), slog.Duration("latency", elapsed),
+		}
+		if u := currentUser(c); u != nil {
+			attrs = append(attrs, slog.Int64("user_id", u.ID))
+		}
+		h.log.Info("request", attrs...)
+	}
+	return nil
+}
+
+// securityHeaders sets the browser hardening headers on every response.
+func (h *Handler) securityHeaders(c *fiber.Ctx) error {
+	c.Set("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "+
+		"font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+	c.Set(fiber.HeaderXContentTypeOptions, "nosniff")
+	c.Set(fiber.HeaderXFrameOptions, "DENY")
+	c.Set(fiber.HeaderReferrerPolicy, "strict-origin-when-cross-origin")
+	c.Set("Cross-Origin-Opener-Policy", "same-origin")
+	c.Set("Permissions-Policy", "camera=(self), geolocation=(), microphone=()")
+	if h.secureCookies {
+		c.Set(fiber.HeaderStrictTransportSecurity, "max-age=31536000; includeSubDomains")
+	}
+	return c.Next()
+}
+
+// withLocale picks the language of the request.
+func (h *Handler) withLocale(c *fiber.Ctx) error {
+	c.Locals(localsLang, h.tr.pickLanguage(c, h.secureCookies))
+	c.Vary(fiber.HeaderAcceptLanguage, fiber.HeaderCookie)
+	return c.Next()
+}
+
+// requireAccess lets a request through only if the route's policy admits the user: visitors
+// who are not signed in are sent to the login page (GET) or refused (other methods); signed-in
+// users without the role get 403.
+func requireAccess(a access) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		if a.public {
+			return c.Next()
+		}
+		u := currentUser(c)
+		if u == nil {
+			if c.Method() == fiber.MethodGet {
+				return c.Redirect("/login?next="+url.QueryEscape(c.OriginalURL()), fiber.StatusSeeOther)
+			}
+			return errForbidden
+		}
+		if a.admits(u.Role) {
+			return c.Next()
+		}
+		return errForbidden
+	}
+}
+
+// rateLimit builds a limiter whose counters live in the shared database, so the limit holds
+// across instances. key returns "" to skip counting.
+func (h *Handler) rateLimit(name string, maxHits int, window time.Duration, key func(c *fiber.Ctx) string, skipSuccess bool) fiber.Handler {
+	return limiter.New(limiter.Config{
+		Max:        maxHits,
+		Expiration: window,
+		Storage:    h.kv,
+		KeyGenerator: func(c *fiber.Ctx) string {
+			return "limit:" + name + ":" + key(c)
+		},
+		LimiterMiddleware:      limiter.SlidingWindow{},
+		SkipSuccessfulRequests: skipSuccess,
+		LimitReached: func(c *fiber.Ctx) error {
+			return httpError(fiber.StatusTooManyRequests, "ErrorTooManyRequests", nil)
+		},
+	})
+}
+
+func clientIP(c *fiber.Ctx) string { return utils.CopyString(c.IP()) }
+
+func formEmail(c *fiber.Ctx) string {
+	return models.NormalizeEmail(utils.CopyString(c.FormValue("email")))
+}

@@ -1,0 +1,259 @@
+package handlers
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"html/template"
+	"io"
+	"io/fs"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/soukexpo/souk/models"
+)
+
+// Template names: one file per page under views/pages.
+const (
+	tplHome          = "home"
+	tplProducts      = "products"
+	tplFairs         = "fairs"
+	tplFair          = "fair"
+	tplSignup        = "signup"
+	tplLogin         = "login"
+	tplAccount       = "account"
+	tplError         = "error"
+	tplAdminHome     = "admin_home"
+	tplChamberAgents = "admin_chamber_agents"
+)
+
+var allTemplates = []string{
+	tplHome, tplProducts, tplFairs, tplFair, tplSignup, tplLogin, tplAccount, tplError,
+	tplAdminHome, tplChamberAgents,
+}
+
+// templates is the parsed set of pages; it implements fiber.Views.
+type templates struct {
+	pages map[string]*template.Template
+}
+
+var _ fiber.Views = (*templates)(nil)
+
+// parseTemplates parses one template set per page (layout + partials + page) so pages never
+// share a block namespace. A missing or broken page fails start-up, not a request.
+func parseTemplates(fsys fs.FS, funcs template.FuncMap) (*templates, error) {
+	t := &templates{pages: make(map[string]*template.Template, len(allTemplates))}
+	for _, name := range allTemplates {
+		set, err := template.New("base.html").Funcs(funcs).ParseFS(fsys, "layouts/base.html", "partials/*.html", "pages/"+name+".html")
+		if err != nil {
+			return nil, fmt.Errorf("parse template %s: %w", name, err)
+		}
+		t.pages[name] = set
+	}
+	return t, nil
+}
+
+// Load satisfies fiber.Views; everything is parsed in parseTemplates already.
+func (t *templates) Load() error { return nil }
+
+// Render executes page name into w, buffering so a failing template never sends half a page.
+func (t *templates) Render(w io.Writer, name string, data any, _ ...string) error {
+	set, ok := t.pages[name]
+	if !ok {
+		return fmt.Errorf("render %s: unknown template", name)
+	}
+	var buf bytes.Buffer
+	if err := set.ExecuteTemplate(&buf, "base.html", data); err != nil {
+		return fmt.Errorf("render %s: %w", name, err)
+	}
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+// fieldSpec describes one form input rendered by the "field" partial.
+type fieldSpec struct {
+	Name, Type, Autocomplete, Hint string
+	Required                       bool
+}
+
+// Flash is a one-time message shown on the next page.
+type Flash struct {
+	Kind    string // success, info, error
+	Message string // message id
+}
+
+// langLink is one entry of the language switcher.
+type langLink struct {
+	Code, Name, URL string
+	Current         bool
+}
+
+// Page is the typed data every template receives; Data holds the page's own fields.
+type Page struct {
+	Lang      string
+	Dir       string
+	Title     string
+	CSRF      string
+	User      *models.User
+	Flashes   []Flash
+	Path      string
+	LangLinks []langLink
+	RequestID string
+	Form      *Form
+	Data      any
+
+	tr *translator
+}
+
+// T translates a message id; extra arguments are key/value pairs for the message's template.
+func (p *Page) T(id string, kv ...any) string {
+	return p.tr.localize(p.Lang, id, nil, pairs(kv))
+}
+
+// TN translates a message with plural forms chosen by n.
+func (p *Page) TN(id string, n int, kv ...any) string {
+	return p.tr.localize(p.Lang, id, n, pairs(kv))
+}
+
+// DateRange formats a fair's dates for the page's language.
+func (p *Page) DateRange(from, to time.Time) string { return formatDateRange(p.Lang, from, to) }
+
+// Date formats one day for the page's language.
+func (p *Page) Date(d time.Time) string { return formatDate(p.Lang, d) }
+
+// RegionName and CraftName pick the page's language.
+func (p *Page) RegionName(r models.Region) string { return r.Name(p.Lang) }
+
+// ChamberName is the chamber of a region in the page's language.
+func (p *Page) ChamberName(r models.Region) string { return r.Chamber(p.Lang) }
+
+// CraftName is a craft's name in the page's language.
+func (p *Page) CraftName(c models.Craft) string { return c.Name(p.Lang) }
+
+// Country names a country code in the page's language.
+func (p *Page) Country(code string) string { return p.T("Country" + code) }
+
+// HasRole tells whether the signed-in user has one of the roles.
+func (p *Page) HasRole(roles ...string) bool {
+	if p.User == nil {
+		return false
+	}
+	for _, r := range roles {
+		if string(p.User.Role) == r {
+			return true
+		}
+	}
+	return false
+}
+
+func pairs(kv []any) map[string]any {
+	if len(kv) == 0 {
+		return nil
+	}
+	m := make(map[string]any, len(kv)/2)
+	for i := 0; i+1 < len(kv); i += 2 {
+		if k, ok := kv[i].(string); ok {
+			m[k] = kv[i+1]
+		}
+	}
+	return m
+}
+
+// Form keeps what the user typed and the translated error of each field.
+type Form struct {
+	Values map[string]string
+	Errors map[string]string
+	// Summary is an error about the whole form (e.g. wrong credentials).
+	Summary string
+}
+
+func newForm() *Form { return &Form{Values: map[string]string{}, Errors: map[string]string{}} }
+
+// Value returns what was typed in field.
+func (f *Form) Value(field string) string {
+	if f == nil {
+		return ""
+	}
+	return f.Values[field]
+}
+
+// Error returns the error next to field, if any.
+func (f *Form) Error(field string) string {
+	if f == nil {
+		return ""
+	}
+	return f.Errors[field]
+}
+
+// HasErrors tells whether the form must be shown again.
+func (f *Form) HasErrors() bool { return f != nil && (len(f.Errors) > 0 || f.Summary != "") }
+
+// newPage fills the fields every page needs.
+func (h *Handler) newPage(c *fiber.Ctx, titleID string) *Page {
+	lang, _ := c.Locals(localsLang).(string)
+	if lang == "" {
+		lang = "fr"
+	}
+	p := &Page{
+		Lang: lang, Dir: textDirection(lang), Path: c.Path(), RequestID: requestID(c), tr: h.tr,
+		User: currentUser(c),
+	}
+	p.Title = p.T(titleID)
+	p.LangLinks = languageLinks(c, lang)
+	if ws := webSessionOf(c); ws != nil {
+		p.Flashes = ws.takeFlashes()
+		if p.User != nil || ws.hasToken() {
+			p.CSRF = ws.csrfToken()
+		}
+	}
+	return p
+}
+
+// render writes a page with a status; forms get a CSRF token even for anonymous visitors.
+func (h *Handler) render(c *fiber.Ctx, status int, name string, p *Page) error {
+	if p.CSRF == "" && pageHasForm(name) {
+		p.CSRF = ensureWebSession(c, h).csrfToken()
+	}
+	c.Status(status)
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	if err := c.Render(name, p); err != nil {
+		return fmt.Errorf("render %s: %w", name, err)
+	}
+	return nil
+}
+
+// pageHasForm lists the pages that show a POST form to anonymous visitors.
+func pageHasForm(name string) bool {
+	return name == tplSignup || name == tplLogin
+}
+
+func languageLinks(c *fiber.Ctx, current string) []langLink {
+	q, _ := url.ParseQuery(string(c.Request().URI().QueryString()))
+	links := make([]langLink, 0, len(supportedLanguages))
+	for _, tag := range supportedLanguages {
+		base, _ := tag.Base()
+		code := base.String()
+		q.Set("lang", code)
+		links = append(links, langLink{Code: code, Name: languageNames[code], URL: c.Path() + "?" + q.Encode(), Current: code == current})
+	}
+	return links
+}
+
+func templateFuncs(assetURL func(string) (string, error)) template.FuncMap {
+	return template.FuncMap{
+		"asset": assetURL,
+		"json": func(v any) (string, error) {
+			b, err := json.Marshal(v)
+			return string(b), err
+		},
+		"lower": strings.ToLower,
+		// dict passes the page along with one item to a partial.
+		"dict": func(p *Page, item any) map[string]any { return map[string]any{"Page": p, "Item": item} },
+		// field describes one input for the "field" partial.
+		"field": func(name, typ, autocomplete, hint string) fieldSpec {
+			return fieldSpec{Name: name, Type: typ, Autocomplete: autocomplete, Hint: hint, Required: true}
+		},
+	}
+}

@@ -1,0 +1,70 @@
+package models
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"gorm.io/gorm"
+)
+
+// FairStatus is where a fair edition stands in its life.
+type FairStatus string
+
+// A fair goes draft → open (applications) → closed → live → archived.
+const (
+	FairDraft    FairStatus = "draft"
+	FairOpen     FairStatus = "open"
+	FairClosed   FairStatus = "closed"
+	FairLive     FairStatus = "live"
+	FairArchived FairStatus = "archived"
+)
+
+// Fair is one edition of a SMAP fair (Brussels, Paris, …).
+type Fair struct {
+	ID        int64 `gorm:"primaryKey"`
+	Slug      string
+	Name      string
+	City      string
+	Country   string // ISO 3166-1 alpha-2: BE, FR
+	Venue     string
+	Address   string
+	StartsOn  time.Time
+	EndsOn    time.Time
+	Timezone  string
+	Status    FairStatus
+	IsDemo    bool
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+// Past tells whether the fair's last day is before today.
+func (f Fair) Past(now time.Time) bool {
+	return f.EndsOn.Before(now.Truncate(24 * time.Hour))
+}
+
+// ListPublicFairs returns the published editions: upcoming or running first (soonest first),
+// then past and archived ones (latest first). Drafts are never public.
+func ListPublicFairs(ctx context.Context, db *gorm.DB, now time.Time) (upcoming, past []Fair, err error) {
+	var all []Fair
+	if err := db.WithContext(ctx).Where("status <> ?", FairDraft).Order("starts_on ASC, id ASC").Find(&all).Error; err != nil {
+		return nil, nil, fmt.Errorf("list fairs: %w", translateError(err))
+	}
+	for _, f := range all {
+		if f.Status == FairArchived || f.Past(now) {
+			past = append([]Fair{f}, past...)
+		} else {
+			upcoming = append(upcoming, f)
+		}
+	}
+	return upcoming, past, nil
+}
+
+// GetPublicFair loads a published fair by slug.
+func GetPublicFair(ctx context.Context, db *gorm.DB, slug string) (Fair, error) {
+	var f Fair
+	if err := db.WithContext(ctx).Where("slug = ? AND status <> ?", slug, FairDraft).Take(&f).Error; err != nil {
+		return Fair{}, fmt.Errorf("get fair %q: %w", slug, translateError(err))
+	}
+	return f, nil
+}
