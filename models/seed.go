@@ -10,7 +10,7 @@ import (
 )
 
 // DefaultDemoPassword is the demo accounts' password when SOUK_DEMO_PASSWORD is not set.
-const DefaultDemoPassword = "souk-demo-2026"
+const DefaultDemoPassword = "souk-demo-2026" //nolint:gosec // documented demo password, printed by souk seed
 
 // SeedOptions tunes the demo data.
 type SeedOptions struct {

@@ -26,10 +26,10 @@ import (
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	if err := run(ctx, os.Args, os.Getenv, os.Stdin, os.Stdout, os.Stderr); err != nil {
+	err := run(ctx, os.Args, os.Getenv, os.Stdin, os.Stdout, os.Stderr)
+	stop()
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "souk:", err)
-		stop()
 		os.Exit(1)
 	}
 }
@@ -62,14 +62,14 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return seed(ctx, rest, getenv, stdout, stderr)
 	case "admin":
 		if len(rest) == 0 || rest[0] != "create-organizer" {
-			return errors.New("admin: the only command is create-organizer\n" + usage)
+			return errors.New(`admin: the only command is "create-organizer" (see "souk help")`)
 		}
 		return createOrganizer(ctx, rest[1:], getenv, stdin, stdout, stderr)
 	case "help", "-h", "--help":
 		_, err := io.WriteString(stdout, usage)
 		return err
 	default:
-		return fmt.Errorf("unknown command %q\n%s", cmd, usage)
+		return fmt.Errorf(`unknown command %q (see "souk help")`, cmd)
 	}
 }
 
@@ -151,7 +151,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	app := h.App()
 
 	// --- Background work
-	bgCtx, stopBackground := context.WithCancel(context.Background())
+	bgCtx, stopBackground := context.WithCancel(ctx)
 	defer stopBackground()
 	go h.RunJanitor(bgCtx, 10*time.Minute)
 
