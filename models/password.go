@@ -95,7 +95,7 @@ func VerifyPassword(hash, password string) bool {
 	if _, err := fmt.Sscanf(parts[3], "m=%d,t=%d,p=%d", &memory, &iterations, &threads); err != nil {
 		return false
 	}
-	if memory > 256*1024 || iterations > 10 || threads == 0 {
+	if memory > 256*1024 || iterations == 0 || iterations > 10 || threads == 0 || memory < 8*uint32(threads) {
 		return false // refuse parameters that would let a stored hash exhaust the machine
 	}
 	salt, err := base64.RawStdEncoding.DecodeString(parts[4])
