@@ -59,6 +59,8 @@ func Open(ctx context.Context, cfg DBConfig) (*gorm.DB, error) {
 	gcfg := &gorm.Config{
 		TranslateError:         true,
 		SkipDefaultTransaction: true,
+		DisableAutomaticPing:   true, // Ping below honours ctx
+
 		Logger: logger.New(slogWriter{cfg.Logger}, logger.Config{
 			SlowThreshold:             300 * time.Millisecond,
 			LogLevel:                  logger.Warn,

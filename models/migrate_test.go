@@ -560,6 +560,8 @@ func TestPostgresConcurrentMigrate(t *testing.T) {
 					ran[i], errs[i] = models.Migrate(ctx, db, nil)
 				})
 			}
+			finished := make(chan struct{})
+			go func() { wg.Wait(); close(finished) }()
 			close(start)
 
 			if tc.holdLock {
@@ -575,17 +577,20 @@ func TestPostgresConcurrentMigrate(t *testing.T) {
 					if n >= instances+1 { // both instances, plus the holder's own last query
 						break
 					}
-					if ctx.Err() != nil {
+					select {
+					case <-finished:
+						t.Fatalf("the instances migrated (ran %v, errors %v) while another session held the migration lock", ran, errs)
+					case <-ctx.Done():
 						t.Fatal("the instances never tried the migration lock")
+					case <-time.After(20 * time.Millisecond):
 					}
-					time.Sleep(20 * time.Millisecond)
 				}
 				var unlocked bool
 				if err := lockConn.QueryRowContext(ctx, "SELECT pg_advisory_unlock($1)", lock.DefaultLockID).Scan(&unlocked); err != nil || !unlocked {
 					t.Fatalf("release the migration lock: %v, %v", unlocked, err)
 				}
 			}
-			wg.Wait()
+			<-finished
 
 			total := 0
 			for i := range dbs {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/mail"
+	"sort"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -66,6 +67,7 @@ func (e *ValidationError) Error() string {
 	for k, v := range e.Fields {
 		keys = append(keys, k+": "+v)
 	}
+	sort.Strings(keys)
 	return "invalid input: " + strings.Join(keys, ", ")
 }
 
