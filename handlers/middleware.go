@@ -3,6 +3,7 @@ package handlers
 import (
 	"context"
 	"log/slog"
+	"net/netip"
 	"net/url"
 	"strings"
 	"time"
@@ -14,9 +15,13 @@ import (
 	"github.com/soukexpo/souk/models"
 )
 
-// requestTimeout bounds the work of one request (database and object store calls use
-// c.UserContext(), never the fasthttp context that shutdown cancels).
-const requestTimeout = 15 * time.Second
+// Request deadlines (database and object store calls use c.UserContext(), never the fasthttp
+// context that shutdown cancels). Pages must answer — with a 503 if need be — within 2 s even
+// when the database hangs; form posts (password hashing, uploads) get longer.
+const (
+	pageTimeout    = 1800 * time.Millisecond
+	requestTimeout = 15 * time.Second
+)
 
 func requestID(c *fiber.Ctx) string {
 	id, _ := c.Locals(requestid.ConfigDefault.ContextKey).(string)
@@ -27,7 +32,11 @@ func requestID(c *fiber.Ctx) string {
 // request, with errors that escaped the inner chain rendered here.
 func (h *Handler) observe(c *fiber.Ctx) error {
 	start := time.Now()
-	ctx, cancel := context.WithTimeout(context.Background(), requestTimeout)
+	timeout := requestTimeout
+	if c.Method() == fiber.MethodGet || c.Method() == fiber.MethodHead {
+		timeout = pageTimeout
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
 	c.SetUserContext(ctx)
 
@@ -40,8 +49,9 @@ func (h *Handler) observe(c *fiber.Ctx) error {
 	}
 	status := c.Response().StatusCode()
 	route := c.Route().Path
-	if status == fiber.StatusNotFound && route == "/" && c.Path() != "/" {
-		route = "(unmatched)" // keep label cardinality bounded
+	if route == "/" && c.Path() != "/" {
+		// No route matched, or the request failed before routing: one bounded label.
+		route = "(unmatched)"
 	}
 	elapsed := time.Since(start)
 	h.metrics.observe(c.Method(), route, status, elapsed)
@@ -120,7 +130,42 @@ func (h *Handler) rateLimit(name string, maxHits int, window time.Duration, key 
 	})
 }
 
-func clientIP(c *fiber.Ctx) string { return utils.CopyString(c.IP()) }
+// clientIP is the address limits are keyed on: the peer, or, when the peer is a trusted proxy,
+// the last X-Forwarded-For entry that is not itself a trusted proxy. Entries to the left of it
+// were written by the client (c.IP() would return the whole header, so a client could reset its
+// counters by prepending made-up addresses).
+func clientIP(c *fiber.Ctx) string {
+	cfg := c.App().Config()
+	if !cfg.EnableTrustedProxyCheck || cfg.ProxyHeader == "" || !c.IsProxyTrusted() {
+		return c.Context().RemoteIP().String()
+	}
+	hops := strings.Split(c.Get(cfg.ProxyHeader), ",")
+	for i := len(hops) - 1; i >= 0; i-- {
+		hop := strings.TrimSpace(hops[i])
+		if hop != "" && !trustedProxy(hop, cfg.TrustedProxies) {
+			return utils.CopyString(hop)
+		}
+	}
+	return c.Context().RemoteIP().String()
+}
+
+// trustedProxy tells whether ip is one of the trusted proxies (addresses or CIDR ranges).
+func trustedProxy(ip string, trusted []string) bool {
+	addr, err := netip.ParseAddr(ip)
+	if err != nil {
+		return false
+	}
+	for _, t := range trusted {
+		if p, err := netip.ParsePrefix(t); err == nil {
+			if p.Contains(addr) {
+				return true
+			}
+		} else if a, err := netip.ParseAddr(t); err == nil && a == addr {
+			return true
+		}
+	}
+	return false
+}
 
 func formEmail(c *fiber.Ctx) string {
 	return models.NormalizeEmail(utils.CopyString(c.FormValue("email")))

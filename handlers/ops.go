@@ -71,7 +71,9 @@ func (h *Handler) serveMedia(c *fiber.Ctx) error {
 	if err := storage.ValidateKey(key); err != nil {
 		return errNotFound
 	}
-	body, info, err := h.store.Open(c.UserContext(), key)
+	// The body is streamed after this handler returns, when the request context is already
+	// cancelled; the store bounds the read with its own timeout.
+	body, info, err := h.store.Open(context.WithoutCancel(c.UserContext()), key)
 	if err != nil {
 		if errors.Is(err, storage.ErrNotFound) {
 			return errNotFound

@@ -30,7 +30,7 @@ var _ fiber.Storage = (*KVStore)(nil)
 
 // NewKVStore returns a KVStore over db.
 func NewKVStore(db *gorm.DB) *KVStore {
-	return &KVStore{db: db, timeout: 3 * time.Second, now: time.Now}
+	return &KVStore{db: db, timeout: 1500 * time.Millisecond, now: time.Now}
 }
 
 func (s *KVStore) ctx() (context.Context, context.CancelFunc) {

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 )
 
 // DefaultDemoPassword is the demo accounts' password when SOUK_DEMO_PASSWORD is not set.
@@ -134,42 +135,37 @@ func seedFair(ctx context.Context, db *gorm.DB, f Fair) (bool, error) {
 	return true, nil
 }
 
+// seedAccount adds a demo account and its artisan profile unless they exist. Two seed runs at
+// once are fine: the loser of each insert race finds the winner's row.
 func seedAccount(ctx context.Context, db *gorm.DB, acc demoAccount, password string) (userAdded, artisanAdded bool, err error) {
-	err = WithTx(ctx, db, func(tx *gorm.DB) error {
-		u, err := GetUserByEmail(ctx, tx, acc.email)
+	u, err := GetUserByEmail(ctx, db, acc.email)
+	if errors.Is(err, ErrNotFound) {
+		u, err = CreateUser(ctx, db, NewUser{Email: acc.email, Name: acc.name, Password: password, Role: acc.role, RegionCode: acc.region})
+		var ve *ValidationError
 		switch {
-		case errors.Is(err, ErrNotFound):
-			u, err = CreateUser(ctx, tx, NewUser{Email: acc.email, Name: acc.name, Password: password, Role: acc.role, RegionCode: acc.region})
-			if err != nil {
-				return fmt.Errorf("seed user %s: %w", acc.email, err)
-			}
+		case errors.As(err, &ve) && ve.Fields["email"] == "EmailTaken":
+			u, err = GetUserByEmail(ctx, db, acc.email)
+		case err == nil:
 			userAdded = true
-		case err != nil:
-			return err
 		}
-		if acc.artisan == nil {
-			return nil
-		}
-		var n int64
-		if err := tx.WithContext(ctx).Model(&Artisan{}).Where("user_id = ? OR slug = ?", u.ID, acc.artisan.slug).Count(&n).Error; err != nil {
-			return fmt.Errorf("seed artisan %s: %w", acc.artisan.slug, translateError(err))
-		}
-		if n > 0 {
-			return nil
-		}
-		a := Artisan{UserID: u.ID, Slug: acc.artisan.slug, BusinessName: acc.artisan.business, Kind: acc.artisan.kind,
-			RegionCode: acc.artisan.region, CraftCode: acc.artisan.craft, City: acc.artisan.city, Status: acc.artisan.status}
-		if a.Status == ArtisanVerified {
-			verified := time.Now().UTC()
-			a.VerifiedAt = &verified
-		}
-		if err := tx.WithContext(ctx).Create(&a).Error; err != nil {
-			return fmt.Errorf("seed artisan %s: %w", a.Slug, translateError(err))
-		}
-		artisanAdded = true
-		return nil
-	})
-	return userAdded, artisanAdded, err
+	}
+	if err != nil {
+		return false, false, fmt.Errorf("seed user %s: %w", acc.email, err)
+	}
+	if acc.artisan == nil {
+		return userAdded, false, nil
+	}
+	a := Artisan{UserID: u.ID, Slug: acc.artisan.slug, BusinessName: acc.artisan.business, Kind: acc.artisan.kind,
+		RegionCode: acc.artisan.region, CraftCode: acc.artisan.craft, City: acc.artisan.city, Status: acc.artisan.status}
+	if a.Status == ArtisanVerified {
+		verified := time.Now().UTC()
+		a.VerifiedAt = &verified
+	}
+	res := db.WithContext(ctx).Clauses(clause.OnConflict{DoNothing: true}).Create(&a)
+	if res.Error != nil {
+		return userAdded, false, fmt.Errorf("seed artisan %s: %w", a.Slug, translateError(res.Error))
+	}
+	return userAdded, res.RowsAffected == 1, nil
 }
 
 // DemoAccountEmails lists the demo logins, for the seed command's output.

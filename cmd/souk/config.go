@@ -52,11 +52,11 @@ func loadConfig(name string, args []string, getenv func(string) string, stderr i
 	fs.StringVar(&c.Addr, "addr", envDefault(getenv, "SOUK_ADDR", "127.0.0.1:8080"), "listen address (SOUK_ADDR)")
 	fs.StringVar(&c.DataDir, "data-dir", envDefault(getenv, "SOUK_DATA_DIR", "./data"), "folder for the SQLite file and objects when no server is configured (SOUK_DATA_DIR)")
 	fs.StringVar(&c.BaseURL, "base-url", getenv("SOUK_BASE_URL"), "public URL, e.g. https://souk.example (SOUK_BASE_URL; default http://ADDR)")
-	fs.StringVar(&c.DatabaseURL, "database-url", getenv("DATABASE_URL"), "postgres:// URL; empty = SQLite in the data folder (DATABASE_URL)")
+	fs.StringVar(&c.DatabaseURL, "database-url", "", "postgres:// URL; empty = SQLite in the data folder (DATABASE_URL)")
 	fs.IntVar(&c.DBMaxConns, "db-max-conns", intEnv(getenv, "SOUK_DB_MAX_CONNS", 10), "database pool size per instance (SOUK_DB_MAX_CONNS)")
 	fs.StringVar(&c.S3Endpoint, "s3-endpoint", getenv("S3_ENDPOINT"), "MinIO/S3 host:port; empty = folder in the data dir (S3_ENDPOINT)")
-	fs.StringVar(&c.S3AccessKey, "s3-access-key", getenv("S3_ACCESS_KEY"), "S3 access key (S3_ACCESS_KEY)")
-	fs.StringVar(&c.S3SecretKey, "s3-secret-key", getenv("S3_SECRET_KEY"), "S3 secret key (S3_SECRET_KEY)")
+	fs.StringVar(&c.S3AccessKey, "s3-access-key", "", "S3 access key (S3_ACCESS_KEY)")
+	fs.StringVar(&c.S3SecretKey, "s3-secret-key", "", "S3 secret key (S3_SECRET_KEY)")
 	fs.StringVar(&c.S3Bucket, "s3-bucket", envDefault(getenv, "S3_BUCKET", "souk"), "S3 bucket (S3_BUCKET)")
 	fs.BoolVar(&c.S3UseSSL, "s3-use-ssl", boolEnv(getenv, "S3_USE_SSL", false), "use https to reach S3 (S3_USE_SSL)")
 	fs.StringVar(&c.S3Region, "s3-region", envDefault(getenv, "S3_REGION", "us-east-1"), "S3 region (S3_REGION)")
@@ -71,10 +71,45 @@ func loadConfig(name string, args []string, getenv func(string) string, stderr i
 	if err := fs.Parse(args); err != nil {
 		return c, fmt.Errorf("parse flags: %w", err)
 	}
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	// Secrets are not flag defaults, so that -h never prints them; the environment fills them
+	// unless a flag was given.
+	for flagName, v := range map[string]struct {
+		dst *string
+		env string
+	}{"database-url": {&c.DatabaseURL, "DATABASE_URL"}, "s3-access-key": {&c.S3AccessKey, "S3_ACCESS_KEY"}, "s3-secret-key": {&c.S3SecretKey, "S3_SECRET_KEY"}} {
+		if !set[flagName] {
+			*v.dst = getenv(v.env)
+		}
+	}
 	if c.BaseURL == "" {
 		c.BaseURL = "http://" + c.Addr
 	}
-	return c, c.validate()
+	return c, c.validate(malformedEnv(set, getenv)...)
+}
+
+// malformedEnv reports the typed variables that do not parse (they would otherwise silently
+// become the default: SOUK_SHUTDOWN_TIMEOUT=30 is not 30s), unless a flag replaced them.
+func malformedEnv(set map[string]bool, getenv func(string) string) []string {
+	isInt := func(s string) bool { _, err := strconv.Atoi(s); return err == nil }
+	isBool := func(s string) bool { _, err := strconv.ParseBool(s); return err == nil }
+	isDuration := func(s string) bool { _, err := time.ParseDuration(s); return err == nil }
+	var problems []string
+	for _, v := range []struct {
+		flag, env, kind string
+		ok              func(string) bool
+	}{
+		{"db-max-conns", "SOUK_DB_MAX_CONNS", "a whole number", isInt},
+		{"body-limit-mb", "SOUK_BODY_LIMIT_MB", "a whole number", isInt},
+		{"s3-use-ssl", "S3_USE_SSL", "true or false", isBool},
+		{"shutdown-timeout", "SOUK_SHUTDOWN_TIMEOUT", "a duration such as 15s", isDuration},
+	} {
+		if raw := getenv(v.env); raw != "" && !set[v.flag] && !v.ok(raw) {
+			problems = append(problems, fmt.Sprintf("%s %q is not %s", v.env, raw, v.kind))
+		}
+	}
+	return problems
 }
 
 func intEnv(getenv func(string) string, name string, def int) int {
@@ -98,9 +133,9 @@ func durationEnv(getenv func(string) string, name string, def time.Duration) tim
 	return def
 }
 
-// validate collects every problem so the operator fixes them in one go.
-func (c Config) validate() error {
-	var problems []string
+// validate collects every problem so the operator fixes them in one go; problems found while
+// reading the environment come first.
+func (c Config) validate(problems ...string) error {
 	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
 		problems = append(problems, fmt.Sprintf("SOUK_ADDR %q is not host:port", c.Addr))
 	}
@@ -210,6 +245,14 @@ func maskURL(raw, def string) string {
 	}
 	if _, has := u.User.Password(); has {
 		u.User = url.UserPassword(u.User.Username(), "***")
+	}
+	// pgx also takes the password (and the client key's) as query parameters.
+	q := u.Query()
+	for _, k := range []string{"password", "sslpassword"} {
+		if q.Has(k) {
+			q.Set(k, "***")
+			u.RawQuery = q.Encode()
+		}
 	}
 	return u.Redacted()
 }

@@ -50,7 +50,7 @@ Run "souk COMMAND -h" for the flags; every flag has an environment variable too.
 // arguments so tests can drive it.
 func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
 	cmd, rest := "serve", args[1:]
-	if len(rest) > 0 && !strings.HasPrefix(rest[0], "-") {
+	if len(rest) > 0 && (!strings.HasPrefix(rest[0], "-") || rest[0] == "-h" || rest[0] == "--help") {
 		cmd, rest = rest[0], rest[1:]
 	}
 	switch cmd {
