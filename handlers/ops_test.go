@@ -17,6 +17,7 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -134,6 +135,8 @@ type tcpProxy struct {
 	ln    net.Listener
 	conns map[net.Conn]struct{}
 	wg    sync.WaitGroup
+	// frozen holds every byte in flight (a network partition: nothing refused, nothing answered).
+	frozen atomic.Bool
 }
 
 func newTCPProxy(t *testing.T, target string) *tcpProxy {
@@ -194,7 +197,21 @@ func (p *tcpProxy) accept(ln net.Listener) {
 		p.wg.Add(2)
 		pipe := func(dst, src net.Conn) {
 			defer p.wg.Done()
-			_, _ = io.Copy(dst, src)
+			buf := make([]byte, 32<<10)
+			for {
+				n, err := src.Read(buf)
+				for p.frozen.Load() {
+					time.Sleep(10 * time.Millisecond)
+				}
+				if n > 0 {
+					if _, werr := dst.Write(buf[:n]); werr != nil {
+						break
+					}
+				}
+				if err != nil {
+					break
+				}
+			}
 			_ = dst.Close()
 			_ = src.Close()
 			p.mu.Lock()
@@ -332,6 +349,65 @@ func TestDatabaseOutage(t *testing.T) {
 		t.Fatal("the portal did not recover within 10 s of the database coming back")
 	}
 	expectUp(t, "after the outage")
+}
+
+// TestDatabaseHangs: a database that accepts but never answers (a partition) must not hold a
+// page longer than 2 s either: the page deadline turns it into a 503.
+func TestDatabaseHangs(t *testing.T) {
+	ctx := context.Background()
+	pgURL, err := url.Parse(dbtest.PostgresURL(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	proxy := newTCPProxy(t, pgURL.Host)
+	pgURL.Host = proxy.addr
+	db, err := models.Open(ctx, models.DBConfig{URL: pgURL.String(), Logger: dbtest.Logger(), MaxOpenConns: 8})
+	if err != nil {
+		t.Fatalf("open database through the proxy: %v", err)
+	}
+	t.Cleanup(func() {
+		proxy.frozen.Store(false)
+		_ = models.Close(db)
+	})
+	if _, err := models.Migrate(ctx, db, nil); err != nil {
+		t.Fatalf("migrate: %v", err)
+	}
+	a := newTestApp(t, db)
+	a.mkUser("partition@example.be", models.RoleVisitor)
+	anon, signed := a.client(), a.client()
+	signed.login("partition@example.be", testPassword)
+
+	proxy.frozen.Store(true)
+	for _, tc := range []struct {
+		name string
+		c    *client
+		path string
+	}{
+		{"home, anonymous", anon, "/"},
+		{"fairs, anonymous", anon, "/fairs"},
+		{"account, signed in", signed, "/account"},
+		{"readiness", anon, "/readyz"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			resp, _ := opsDo(t, tc.c, httptest.NewRequest(http.MethodGet, tc.path, nil), 2000)
+			if resp.StatusCode != http.StatusServiceUnavailable {
+				t.Fatalf("GET %s with the database hanging: %d, want 503", tc.path, resp.StatusCode)
+			}
+		})
+	}
+	proxy.frozen.Store(false)
+	recovered := false
+	for range 40 {
+		resp, _ := opsDo(t, signed, httptest.NewRequest(http.MethodGet, "/account", nil), 2000)
+		if resp.StatusCode == http.StatusOK {
+			recovered = true
+			break
+		}
+		time.Sleep(250 * time.Millisecond)
+	}
+	if !recovered {
+		t.Fatal("the portal did not recover after the partition healed")
+	}
 }
 
 // TestGracefulShutdown (F5): readiness goes first, an in-flight request finishes with 200 and an
