@@ -32,6 +32,8 @@ const (
 var allTemplates = []string{
 	tplHome, tplProducts, tplFairs, tplFair, tplSignup, tplLogin, tplAccount, tplError,
 	tplAdminHome, tplChamberAgents,
+	// studio-templates
+	// catalog-templates
 }
 
 // templates is the parsed set of pages; it implements fiber.Views.

@@ -87,6 +87,12 @@ func (h *Handler) routes() []route {
 		{method: fiber.MethodGet, path: "/account", access: signedIn, handler: h.showAccount},
 		{method: fiber.MethodPost, path: "/account/password", access: signedIn, handler: h.changePassword},
 
+		// Artisan studio (routes of handlers/studio.go and handlers/photos.go).
+		// studio-routes-end
+
+		// Public catalog, shops, favourites (handlers/catalog.go) and chamber agents (handlers/chamber.go).
+		// catalog-routes-end
+
 		// Organizer back office.
 		{method: fiber.MethodGet, path: "/admin", access: organizers, handler: h.showAdminHome},
 		{method: fiber.MethodGet, path: "/admin/chamber-agents", access: organizers, handler: h.showChamberAgents},

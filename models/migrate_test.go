@@ -38,6 +38,14 @@ var schemaModels = []any{
 	&models.Artisan{},
 	&models.KVEntry{},
 	&models.AuditEntry{},
+	&models.Product{},
+	&models.Photo{},
+	&models.Favourite{},
+}
+
+// dbOnlyColumns are columns no model maps on purpose, each with its reason.
+var dbOnlyColumns = map[string]string{
+	"products.search_tsv": "generated tsvector (PostgreSQL), used only inside SQL",
 }
 
 // notTables names structs of package models that look like tables (an ID field or a
@@ -177,7 +185,7 @@ func TestMigratedSchemaMatchesModels(t *testing.T) {
 					}
 				}
 				for _, c := range cols {
-					if _, ok := s.FieldsByDBName[c.Name()]; !ok {
+					if _, ok := s.FieldsByDBName[c.Name()]; !ok && dbOnlyColumns[s.Table+"."+c.Name()] == "" {
 						t.Errorf("%s.%s exists in the database but no field of %s maps it", s.Table, c.Name(), s.Name)
 					}
 				}
