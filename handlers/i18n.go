@@ -145,7 +145,9 @@ func formatDateRange(lang string, from, to time.Time) string {
 	}
 	switch {
 	case from.Year() == to.Year() && from.Month() == to.Month():
-		return fmt.Sprintf("%d–%d %s %d", from.Day(), to.Day(), names[from.Month()-1], from.Year())
+		// The en dash is a neutral character: isolate the range left-to-right so "19–21" does
+		// not read "21–19" in an Arabic line.
+		return fmt.Sprintf("\u2066%d–%d\u2069 %s %d", from.Day(), to.Day(), names[from.Month()-1], from.Year())
 	case from.Year() == to.Year():
 		return fmt.Sprintf("%d %s – %d %s %d", from.Day(), names[from.Month()-1], to.Day(), names[to.Month()-1], to.Year())
 	default:

@@ -461,9 +461,9 @@ func TestLocalizedDatesAndCounts(t *testing.T) {
 		// on the home page: the region counts (Fès-Meknès has one verified artisan, l'Oriental none).
 		counts []string
 	}{
-		{lang: "fr", past: "27–29 mars 2026", demo: "19–21 mars 2027", counts: []string{"1 artisan vérifié", "0 artisan vérifié"}},
-		{lang: "ar", past: "27–29 مارس 2026", demo: "19–21 مارس 2027", counts: []string{"صانع موثَّق واحد", "لا يوجد صانع موثَّق"}},
-		{lang: "en", past: "27–29 March 2026", demo: "19–21 March 2027", counts: []string{"1 verified artisan", "0 verified artisans"}},
+		{lang: "fr", past: "\u206627–29\u2069 mars 2026", demo: "\u206619–21\u2069 mars 2027", counts: []string{"1 artisan vérifié", "0 artisan vérifié"}},
+		{lang: "ar", past: "\u206627–29\u2069 مارس 2026", demo: "\u206619–21\u2069 مارس 2027", counts: []string{"صانع موثَّق واحد", "لا يوجد صانع موثَّق"}},
+		{lang: "en", past: "\u206627–29\u2069 March 2026", demo: "\u206619–21\u2069 March 2027", counts: []string{"1 verified artisan", "0 verified artisans"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.lang, func(t *testing.T) {

@@ -60,7 +60,7 @@ func TestPublicPages(t *testing.T) {
 	}{
 		{
 			name: "home shows the next fair, marked as demo data", path: "/", wantStatus: 200,
-			want:    []string{fr("HomeNextFair"), demoFairName, `href="/fairs/demo-bruxelles-2027"`, "Données de démonstration", "19–21 mars 2027", "Zellige", "Fès-Meknès"},
+			want:    []string{fr("HomeNextFair"), demoFairName, `href="/fairs/demo-bruxelles-2027"`, "Données de démonstration", "\u206619–21\u2069 mars 2027", "Zellige", "Fès-Meknès"},
 			notWant: []string{brussels2026, paris2026},
 		},
 		{
@@ -82,7 +82,7 @@ func TestPublicPages(t *testing.T) {
 		},
 		{
 			name: "fairs: the demo edition upcoming, the two 2026 editions past", path: "/fairs", wantStatus: 200,
-			want: []string{fr("FairsUpcoming"), fr("FairsPast"), demoFairName, brussels2026, paris2026, "27–29 mars 2026", "12–14 juin 2026"},
+			want: []string{fr("FairsUpcoming"), fr("FairsPast"), demoFairName, brussels2026, paris2026, "\u206627–29\u2069 mars 2026", "\u206612–14\u2069 juin 2026"},
 			check: func(t *testing.T, body string) {
 				upcoming, past, ok := strings.Cut(body, `id="past-h"`)
 				if !ok {
@@ -102,12 +102,12 @@ func TestPublicPages(t *testing.T) {
 		},
 		{
 			name: "demo fair page", path: "/fairs/demo-bruxelles-2027", wantStatus: 200,
-			want:    []string{demoFairName, fr("DemoData"), fr("FairDemoNotice"), fr("FairStatus_open"), "19–21 mars 2027", "Belgique", "Hall de démonstration", fr("FairArtisansCall")},
+			want:    []string{demoFairName, fr("DemoData"), fr("FairDemoNotice"), fr("FairStatus_open"), "\u206619–21\u2069 mars 2027", "Belgique", "Hall de démonstration", fr("FairArtisansCall")},
 			notWant: []string{fr("FairPastNotice")},
 		},
 		{
 			name: "past fair page", path: "/fairs/bruxelles-2026", wantStatus: 200,
-			want:    []string{brussels2026, fr("FairPastNotice"), fr("FairStatus_archived"), "27–29 mars 2026"},
+			want:    []string{brussels2026, fr("FairPastNotice"), fr("FairStatus_archived"), "\u206627–29\u2069 mars 2026"},
 			notWant: []string{fr("FairArtisansCall"), fr("DemoData")},
 		},
 		{
