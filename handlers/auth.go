@@ -185,11 +185,12 @@ func (h *Handler) changePassword(c *fiber.Ctx) error {
 	return c.Redirect("/account", fiber.StatusSeeOther)
 }
 
-// safeNext keeps redirects after login on this site.
+// safeNext keeps redirects after login on this site. Control characters are refused outright:
+// browsers drop tabs and newlines from URLs, so "/\t/evil.example" would become "//evil.example".
 func safeNext(next string) string {
 	next = utils.CopyString(next)
 	if next == "" || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") ||
-		strings.ContainsAny(next, "\r\n") {
+		strings.ContainsFunc(next, func(r rune) bool { return r < 0x20 || r == 0x7f }) {
 		return "/account"
 	}
 	return next

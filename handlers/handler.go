@@ -10,6 +10,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/url"
+	"runtime"
 	"sync/atomic"
 	"time"
 
@@ -47,6 +48,7 @@ type Deps struct {
 type Handler struct {
 	db            *gorm.DB
 	store         storage.Store
+	images        *storage.ImageProcessor
 	log           *slog.Logger
 	tr            *translator
 	tpl           *templates
@@ -98,13 +100,14 @@ func New(d Deps) (*Handler, error) {
 		return nil, err
 	}
 	h.kv = models.NewKVStore(d.DB)
+	h.images = storage.NewImageProcessor(runtime.NumCPU(), storage.DefaultImageLimits())
 	// Browsers refuse __Host- cookies without Secure, so plain-http runs use a plain name.
 	h.sessionCookie = "souk_session"
 	if h.secureCookies {
 		h.sessionCookie = "__Host-souk_session"
 	}
 	h.sessions = session.New(session.Config{
-		Storage:        h.kv,
+		Storage:        sessionStorage{h.kv},
 		Expiration:     sessionIdle,
 		KeyLookup:      "cookie:" + h.sessionCookie,
 		CookiePath:     "/",
@@ -159,15 +162,20 @@ func (h *Handler) logPanic(c *fiber.Ctx, e any) {
 // SetReady switches /readyz; shutdown turns it off first so the balancer stops sending traffic.
 func (h *Handler) SetReady(ready bool) { h.ready.Store(ready) }
 
-// RunJanitor deletes expired sessions and limiter counters until ctx ends. Every instance may
-// run it: the delete is idempotent.
+// RunJanitor deletes expired sessions and limiter counters until ctx ends, and every hour the
+// photo objects no row points to (handlers/photos.go). Every instance may run it: the deletes
+// are idempotent.
 func (h *Handler) RunJanitor(ctx context.Context, every time.Duration) {
 	t := time.NewTicker(every)
 	defer t.Stop()
+	sweep := time.NewTicker(sweepEvery)
+	defer sweep.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return
+		case <-sweep.C:
+			h.sweepOrphans(ctx)
 		case <-t.C:
 			n, err := h.kv.DeleteExpired(ctx)
 			if err != nil {

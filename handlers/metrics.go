@@ -4,6 +4,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/gofiber/fiber/v2/utils"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 )
@@ -35,7 +36,10 @@ func newMetrics() *metrics {
 	return m
 }
 
+// observe records one request. The labels are copied: Prometheus keeps them for the life of
+// the series, and strings from a Fiber context point into buffers reused by later requests.
 func (m *metrics) observe(method, route string, status int, elapsed time.Duration) {
+	method, route = utils.CopyString(method), utils.CopyString(route)
 	m.requests.WithLabelValues(method, route, strconv.Itoa(status)).Inc()
 	m.duration.WithLabelValues(method, route).Observe(elapsed.Seconds())
 }

@@ -32,6 +32,22 @@ const (
 	touchEvery      = 5 * time.Minute
 )
 
+// sessionKeyPrefix keeps session rows apart from the limiter counters in the shared key/value
+// table: a session id comes from a cookie the client chooses, so it must never name another
+// kind of row (a counter decoded as a session failed the request with a 500).
+const sessionKeyPrefix = "session:"
+
+// sessionStorage is the session store's view of the key/value table: every key prefixed.
+type sessionStorage struct{ fiber.Storage }
+
+func (s sessionStorage) Get(id string) ([]byte, error) { return s.Storage.Get(sessionKeyPrefix + id) }
+
+func (s sessionStorage) Set(id string, val []byte, exp time.Duration) error {
+	return s.Storage.Set(sessionKeyPrefix+id, val, exp)
+}
+
+func (s sessionStorage) Delete(id string) error { return s.Storage.Delete(sessionKeyPrefix + id) }
+
 const (
 	localsSession = "web_session"
 	localsUser    = "user"
@@ -282,7 +298,7 @@ func (h *Handler) verifyCSRF(c *fiber.Ctx) error {
 	}
 	sent := c.Get("X-Csrf-Token")
 	if sent == "" {
-		sent = c.FormValue("_csrf")
+		sent = bodyField(c, "_csrf")
 	}
 	ws := webSessionOf(c)
 	if sent == "" || ws == nil || !ws.hasToken() {
@@ -293,6 +309,18 @@ func (h *Handler) verifyCSRF(c *fiber.Ctx) error {
 		return httpError(fiber.StatusForbidden, "ErrorCSRF", errors.New("wrong csrf token"))
 	}
 	return c.Next()
+}
+
+// bodyField reads a field of a urlencoded or multipart body, never of the query string (which
+// c.FormValue also reads): a token in a URL leaks through logs, history and Referer.
+func bodyField(c *fiber.Ctx, name string) string {
+	if v := c.Request().PostArgs().Peek(name); len(v) > 0 {
+		return string(v)
+	}
+	if form, err := c.MultipartForm(); err == nil && len(form.Value[name]) > 0 {
+		return form.Value[name][0]
+	}
+	return ""
 }
 
 func (h *Handler) sameOrigin(c *fiber.Ctx, origin string) bool {
