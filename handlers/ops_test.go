@@ -534,7 +534,8 @@ func TestMediaServing(t *testing.T) {
 	if err != nil {
 		t.Fatalf("open store: %v", err)
 	}
-	h, err := New(Deps{DB: dbtest.SQLite(t), Store: store, Logger: dbtest.Logger(), Config: Config{BaseURL: "http://example.com"}})
+	db := dbtest.SQLite(t)
+	h, err := New(Deps{DB: db, Store: store, Logger: dbtest.Logger(), Config: Config{BaseURL: "http://example.com"}})
 	if err != nil {
 		t.Fatalf("new handlers: %v", err)
 	}
@@ -552,6 +553,7 @@ func TestMediaServing(t *testing.T) {
 		if err := store.Put(ctx, o.key, bytes.NewReader(o.data), int64(len(o.data)), o.ctype); err != nil {
 			t.Fatalf("put %s: %v", o.key, err)
 		}
+		publishPhotoRow(t, db, models.PhotoKeyBase(o.key)) // only photos with a row are served (photos_test.go)
 		t.Run("GET "+o.ctype, func(t *testing.T) {
 			resp, body := c.get("/media/" + o.key)
 			if resp.StatusCode != http.StatusOK {

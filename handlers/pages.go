@@ -60,43 +60,6 @@ func (h *Handler) regionCounts(c *fiber.Ctx) ([]regionCount, error) {
 	return out, nil
 }
 
-type productsData struct {
-	Query   string
-	Craft   *models.Craft
-	Region  *models.Region
-	Crafts  []models.Craft
-	Regions []regionCount
-}
-
-// showProducts is the catalog. Products arrive with the catalog issue; until an artisan
-// publishes one, the page offers the crafts and regions to browse.
-func (h *Handler) showProducts(c *fiber.Ctx) error {
-	ctx := c.UserContext()
-	crafts, err := models.ListCrafts(ctx, h.db)
-	if err != nil {
-		return fmt.Errorf("catalog crafts: %w", err)
-	}
-	regions, err := h.regionCounts(c)
-	if err != nil {
-		return err
-	}
-	data := productsData{Query: utils.CopyString(c.Query("q")), Crafts: crafts, Regions: regions}
-	craftCode, regionCode := c.Query("craft"), c.Query("region")
-	for i := range crafts {
-		if crafts[i].Code == craftCode {
-			data.Craft = &crafts[i]
-		}
-	}
-	for i := range regions {
-		if regions[i].Region.Code == regionCode {
-			data.Region = &regions[i].Region
-		}
-	}
-	page := h.newPage(c, "ProductsTitle")
-	page.Data = data
-	return h.render(c, fiber.StatusOK, tplProducts, page)
-}
-
 type fairsData struct {
 	Upcoming []models.Fair
 	Past     []models.Fair

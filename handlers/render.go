@@ -18,7 +18,6 @@ import (
 // Template names: one file per page under views/pages.
 const (
 	tplHome          = "home"
-	tplProducts      = "products"
 	tplFairs         = "fairs"
 	tplFair          = "fair"
 	tplSignup        = "signup"
@@ -27,12 +26,26 @@ const (
 	tplError         = "error"
 	tplAdminHome     = "admin_home"
 	tplChamberAgents = "admin_chamber_agents"
+	// Catalog, shops, favourites and the chamber agents' space (handlers/catalog.go, chamber.go).
+	tplCatalog        = "catalog"
+	tplProduct        = "product"
+	tplShop           = "artisan_shop"
+	tplFavourites     = "favourites"
+	tplChamberQueue   = "chamber_artisans"
+	tplChamberArtisan = "chamber_artisan"
+	// Artisan studio (handlers/studio.go, photos.go).
+	tplStudio         = "studio_home"
+	tplStudioProfile  = "studio_profile"
+	tplStudioProducts = "studio_products"
+	tplStudioProduct  = "studio_product"
 )
 
 var allTemplates = []string{
-	tplHome, tplProducts, tplFairs, tplFair, tplSignup, tplLogin, tplAccount, tplError,
+	tplHome, tplFairs, tplFair, tplSignup, tplLogin, tplAccount, tplError,
 	tplAdminHome, tplChamberAgents,
+	tplStudio, tplStudioProfile, tplStudioProducts, tplStudioProduct,
 	// studio-templates
+	tplCatalog, tplProduct, tplShop, tplFavourites, tplChamberQueue, tplChamberArtisan,
 	// catalog-templates
 }
 
@@ -257,5 +270,7 @@ func templateFuncs(assetURL func(string) (string, error)) template.FuncMap {
 		"field": func(name, typ, autocomplete, hint string) fieldSpec {
 			return fieldSpec{Name: name, Type: typ, Autocomplete: autocomplete, Hint: hint, Required: true}
 		},
+		// optional marks a field as not required.
+		"optional": func(f fieldSpec) fieldSpec { f.Required = false; return f },
 	}
 }

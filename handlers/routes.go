@@ -16,9 +16,11 @@ type access struct {
 }
 
 var (
-	anyone     = access{public: true}
-	signedIn   = access{roles: models.Roles}
-	organizers = access{roles: []models.Role{models.RoleOrganizer}}
+	anyone      = access{public: true}
+	signedIn    = access{roles: models.Roles}
+	organizers  = access{roles: []models.Role{models.RoleOrganizer}}
+	artisans    = access{roles: []models.Role{models.RoleArtisan}}
+	chamberOnly = access{roles: []models.Role{models.RoleChamber}}
 )
 
 func (a access) admits(r models.Role) bool {
@@ -52,6 +54,21 @@ type route struct {
 	before []fiber.Handler
 	// noCSRF exempts a POST protected by other means (the Stripe webhook's signature).
 	noCSRF bool
+	// upload lets a POST carry a body up to the app's BodyLimit (photo uploads); every other
+	// POST is refused above formBodyLimit.
+	upload bool
+}
+
+// formBodyLimit bounds the body of a POST that is not an upload. Fiber's BodyLimit is global
+// and sized for photo uploads.
+const formBodyLimit = 1 << 20
+
+// limitFormBody answers 413 to a form post larger than formBodyLimit.
+func limitFormBody(c *fiber.Ctx) error {
+	if len(c.Request().Body()) > formBodyLimit {
+		return fiber.ErrRequestEntityTooLarge
+	}
+	return c.Next()
 }
 
 // routes is the one route table of the portal.
@@ -74,7 +91,7 @@ func (h *Handler) routes() []route {
 
 		// Public pages.
 		{method: fiber.MethodGet, path: "/", access: anyone, handler: h.showHome},
-		{method: fiber.MethodGet, path: "/products", access: anyone, handler: h.showProducts},
+		{method: fiber.MethodGet, path: "/products", access: anyone, handler: h.showCatalog},
 		{method: fiber.MethodGet, path: "/fairs", access: anyone, handler: h.showFairs},
 		{method: fiber.MethodGet, path: "/fairs/:slug", access: anyone, handler: h.showFair},
 
@@ -88,9 +105,32 @@ func (h *Handler) routes() []route {
 		{method: fiber.MethodPost, path: "/account/password", access: signedIn, handler: h.changePassword},
 
 		// Artisan studio (routes of handlers/studio.go and handlers/photos.go).
+		{method: fiber.MethodGet, path: "/studio", access: artisans, handler: h.showStudio},
+		{method: fiber.MethodGet, path: "/studio/profile", access: artisans, handler: h.showStudioProfile},
+		{method: fiber.MethodPost, path: "/studio/profile", access: artisans, handler: h.saveStudioProfile},
+		{method: fiber.MethodPost, path: "/studio/profile/submit", access: artisans, handler: h.submitStudioProfile},
+		{method: fiber.MethodPost, path: "/studio/profile/photo", access: artisans, handler: h.uploadWorkshopPhoto, upload: true},
+		{method: fiber.MethodGet, path: "/studio/products", access: artisans, handler: h.showStudioProducts},
+		{method: fiber.MethodGet, path: "/studio/products/new", access: artisans, handler: h.showNewProduct},
+		{method: fiber.MethodPost, path: "/studio/products/new", access: artisans, handler: h.createProduct},
+		{method: fiber.MethodGet, path: "/studio/products/:id", access: artisans, handler: h.showEditProduct},
+		{method: fiber.MethodPost, path: "/studio/products/:id", access: artisans, handler: h.updateProduct},
+		{method: fiber.MethodPost, path: "/studio/products/:id/status", access: artisans, handler: h.setProductStatus},
+		{method: fiber.MethodPost, path: "/studio/products/:id/photos", access: artisans, handler: h.uploadPhotos, upload: true},
+		{method: fiber.MethodPost, path: "/studio/products/:id/photos/order", access: artisans, handler: h.reorderPhotos},
+		{method: fiber.MethodPost, path: "/studio/products/:id/photos/:photoID/delete", access: artisans, handler: h.deletePhoto},
+		{method: fiber.MethodPost, path: "/studio/products/:id/photos/:photoID/cover", access: artisans, handler: h.setCoverPhoto},
 		// studio-routes-end
 
 		// Public catalog, shops, favourites (handlers/catalog.go) and chamber agents (handlers/chamber.go).
+		{method: fiber.MethodGet, path: "/products/:id", access: anyone, handler: h.showProduct},
+		{method: fiber.MethodPost, path: "/products/:id/favourite", access: signedIn, handler: h.addFavourite},
+		{method: fiber.MethodPost, path: "/products/:id/unfavourite", access: signedIn, handler: h.removeFavourite},
+		{method: fiber.MethodGet, path: "/artisans/:slug", access: anyone, handler: h.showShop},
+		{method: fiber.MethodGet, path: "/account/favourites", access: signedIn, handler: h.showFavourites},
+		{method: fiber.MethodGet, path: "/chamber/artisans", access: chamberOnly, handler: h.showChamberQueue},
+		{method: fiber.MethodGet, path: "/chamber/artisans/:id", access: chamberOnly, handler: h.showChamberArtisan},
+		{method: fiber.MethodPost, path: "/chamber/artisans/:id/review", access: chamberOnly, handler: h.reviewArtisan},
 		// catalog-routes-end
 
 		// Organizer back office.
@@ -104,11 +144,18 @@ func (h *Handler) routes() []route {
 func (h *Handler) register(app *fiber.App) {
 	for _, r := range h.routes() {
 		chain := []fiber.Handler{requireAccess(r.access)}
+		if r.method != fiber.MethodGet && r.method != fiber.MethodHead && !r.upload {
+			chain = append([]fiber.Handler{limitFormBody}, chain...)
+		}
 		if r.method != fiber.MethodGet && r.method != fiber.MethodHead && !r.noCSRF {
 			chain = append(chain, h.verifyCSRF)
 		}
 		chain = append(chain, r.before...)
 		chain = append(chain, r.handler)
+		if r.method == fiber.MethodGet {
+			app.Get(r.path, chain...) // also answers HEAD, for monitors and balancers
+			continue
+		}
 		app.Add(r.method, r.path, chain...)
 	}
 }

@@ -64,7 +64,7 @@ func loadConfig(name string, args []string, getenv func(string) string, stderr i
 	fs.StringVar(&c.LogLevel, "log-level", envDefault(getenv, "SOUK_LOG_LEVEL", "info"), "debug, info, warn, error (SOUK_LOG_LEVEL)")
 	fs.StringVar(&c.TrustedProxies, "trusted-proxies", getenv("SOUK_TRUSTED_PROXIES"), "comma-separated load-balancer addresses whose X-Forwarded-For is trusted (SOUK_TRUSTED_PROXIES)")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", durationEnv(getenv, "SOUK_SHUTDOWN_TIMEOUT", 15*time.Second), "grace period for in-flight requests (SOUK_SHUTDOWN_TIMEOUT)")
-	fs.IntVar(&c.BodyLimitMB, "body-limit-mb", intEnv(getenv, "SOUK_BODY_LIMIT_MB", 4), "largest request body in MiB (SOUK_BODY_LIMIT_MB)")
+	fs.IntVar(&c.BodyLimitMB, "body-limit-mb", intEnv(getenv, "SOUK_BODY_LIMIT_MB", 64), "largest request body in MiB: photo uploads (20 MB a file); other forms are capped at 1 MiB (SOUK_BODY_LIMIT_MB)")
 	for _, add := range extra {
 		add(fs)
 	}

@@ -38,7 +38,7 @@ func TestLoadConfigDefaults(t *testing.T) {
 		{"log level", c.LogLevel, "info"},
 		{"trusted proxies", c.TrustedProxies, ""},
 		{"shutdown timeout", c.ShutdownTimeout, 15 * time.Second},
-		{"body limit", c.BodyLimitMB, 4},
+		{"body limit", c.BodyLimitMB, 64},
 		{"sqlite path", c.sqlitePath(), "data/souk.db"},
 		{"objects dir", c.objectsDir(), "data/objects"},
 	}

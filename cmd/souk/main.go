@@ -14,6 +14,7 @@ import (
 	"net"
 	"os"
 	"os/signal"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -39,7 +40,8 @@ const usage = `usage: souk [command] [flags]
 commands:
   serve                       run the portal (default)
   migrate                     apply the database migrations and exit
-  seed                        add the demo accounts and fairs (idempotent)
+  seed                        add the demo accounts, fairs and catalog with photos
+                              (idempotent); --products N adds N load-test products
   admin create-organizer      open an organizer account (--email, --name; password from
                               SOUK_ADMIN_PASSWORD or standard input, never a flag)
 
@@ -201,8 +203,15 @@ func migrate(ctx context.Context, args []string, getenv func(string) string, std
 }
 
 func seed(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	cfg, err := loadConfig("seed", args, getenv, stderr)
+	var products, photoWidth int
+	cfg, err := loadConfig("seed", args, getenv, stderr, func(fs *flag.FlagSet) {
+		fs.IntVar(&products, "products", intEnv(getenv, "SOUK_SEED_PRODUCTS", 0), "also add N generated products for load tests; every run adds N more (SOUK_SEED_PRODUCTS)")
+		fs.IntVar(&photoWidth, "photo-width", intEnv(getenv, "SOUK_SEED_PHOTO_WIDTH", defaultSeedPhotoWidth), "width in pixels of the generated demo photos; smaller is faster (SOUK_SEED_PHOTO_WIDTH)")
+	})
 	if err != nil {
+		return err
+	}
+	if err := checkSeedFlags(getenv, products, photoWidth); err != nil {
 		return err
 	}
 	log := newLogger(cfg, stderr)
@@ -211,17 +220,55 @@ func seed(ctx context.Context, args []string, getenv func(string) string, stdout
 		return err
 	}
 	defer func() { _ = models.Close(db) }()
+	// The object store is opened before anything is written, so an unreachable MinIO stops the
+	// seed at once.
+	store, err := openStore(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = store.Close() }()
+
 	password := getenv("SOUK_DEMO_PASSWORD")
 	report, err := models.Seed(ctx, db, models.SeedOptions{DemoPassword: password})
 	if err != nil {
 		return fmt.Errorf("seed: %w", err)
 	}
+	fmt.Fprintf(stdout, "Demo data: %d account(s), %d artisan profile(s), %d fair(s) added.\n", report.Users, report.Artisans, report.Fairs)
+	cat, err := seedDemoCatalog(ctx, db, store, photoWidth, log)
+	if err != nil {
+		return fmt.Errorf("seed demo catalog: %w", err)
+	}
+	fmt.Fprintf(stdout, "Demo catalog: %d product(s) with %d photo(s) added in %s (object store: %s).\n",
+		cat.Products, cat.Photos, cat.Elapsed.Round(10*time.Millisecond), store.Kind())
+	if products > 0 {
+		load, err := models.SeedLoadProducts(ctx, db, products)
+		if err != nil {
+			return fmt.Errorf("seed load products: %w", err)
+		}
+		fmt.Fprintf(stdout, "Load data: %d product(s) added in %s (%.0f rows/s).\n",
+			load.Products, load.Elapsed.Round(10*time.Millisecond), load.RowsPerSecond())
+	}
 	if password == "" {
 		password = models.DefaultDemoPassword + " (default; set SOUK_DEMO_PASSWORD to change it)"
 	}
-	fmt.Fprintf(stdout, "Demo data: %d account(s), %d artisan profile(s), %d fair(s) added.\n", report.Users, report.Artisans, report.Fairs)
 	fmt.Fprintf(stdout, "Demo accounts:\n  %s\nPassword: %s\n", strings.Join(models.DemoAccountEmails(), "\n  "), password)
 	return nil
+}
+
+// checkSeedFlags refuses seed variables that do not parse (they would silently become the
+// default) and values out of range.
+func checkSeedFlags(getenv func(string) string, products, photoWidth int) error {
+	for _, env := range []string{"SOUK_SEED_PRODUCTS", "SOUK_SEED_PHOTO_WIDTH"} {
+		if raw := getenv(env); raw != "" {
+			if _, err := strconv.Atoi(raw); err != nil {
+				return fmt.Errorf("invalid configuration:\n  - %s %q is not a whole number", env, raw)
+			}
+		}
+	}
+	if products < 0 || products > 1_000_000 {
+		return fmt.Errorf("--products %d: must be between 0 and 1000000", products)
+	}
+	return checkPhotoWidth(photoWidth)
 }
 
 func createOrganizer(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
