@@ -139,8 +139,8 @@ func TestRestartKeepsSessions(t *testing.T) {
 		name string
 		open func(testing.TB) *gorm.DB
 	}{
-		{name: "postgres", open: func(t testing.TB) *gorm.DB { return dbtest.Postgres(t) }},
-		{name: "sqlite", open: func(t testing.TB) *gorm.DB { return dbtest.SQLite(t) }},
+		{name: "postgres", open: dbtest.Postgres},
+		{name: "sqlite", open: dbtest.SQLite},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

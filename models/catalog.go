@@ -75,7 +75,6 @@ type CatalogItem struct {
 	ArtisanCity string
 	RegionCode  string
 	Cover       *Photo `gorm:"-"`
-	rank        float64
 }
 
 // CatalogPage is one page of results.
