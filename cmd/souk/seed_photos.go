@@ -219,7 +219,7 @@ func parsePalette(hex []string) []color.RGBA {
 		if err != nil || len(h) != 7 {
 			v = 0x808080
 		}
-		out = append(out, color.RGBA{uint8(v >> 16), uint8(v >> 8), uint8(v), 0xFF})
+		out = append(out, color.RGBA{uint8(v >> 16), uint8(v >> 8), uint8(v), 0xFF}) //nolint:gosec // small bounded values in a generated demo image/EXIF block
 	}
 	for len(out) < 2 {
 		out = append(out, color.RGBA{0x80, 0x80, 0x80, 0xFF})
@@ -268,7 +268,7 @@ func shade(v uint8, light, grain float64) uint8 {
 
 // hash2 is a cheap integer hash of a pixel position, for grain and texture.
 func hash2(x, y int) uint32 {
-	h := uint32(x)*0x9E3779B1 ^ uint32(y)*0x85EBCA77
+	h := uint32(x)*0x9E3779B1 ^ uint32(y)*0x85EBCA77 //nolint:gosec // small bounded values in a generated demo image/EXIF block
 	h ^= h >> 15
 	h *= 0x2C1B3C6D
 	h ^= h >> 12
@@ -435,7 +435,7 @@ func withExif(jpg, tiff []byte) []byte {
 	payload := append([]byte("Exif\x00\x00"), tiff...)
 	seg := make([]byte, 4, 4+len(payload))
 	seg[0], seg[1] = 0xFF, 0xE1
-	binary.BigEndian.PutUint16(seg[2:], uint16(2+len(payload)))
+	binary.BigEndian.PutUint16(seg[2:], uint16(2+len(payload))) //nolint:gosec // small bounded values in a generated demo image/EXIF block
 	seg = append(seg, payload...)
 	out := make([]byte, 0, len(jpg)+len(seg))
 	out = append(out, jpg[:2]...)
@@ -493,13 +493,13 @@ func exifTIFF(orientation int, lat, lon float64) []byte {
 	ifd0 := []tiffEntry{
 		{0x010F, tiffASCII, 0, ascii("Souk Expo")},           // Make
 		{0x0110, tiffASCII, 0, ascii("demo seed camera")},    // Model
-		{0x0112, tiffShort, 1, short(uint16(orientation))},   // Orientation
+		{0x0112, tiffShort, 1, short(uint16(orientation))},   //nolint:gosec // Orientation: 1..8
 		{0x0132, tiffASCII, 0, ascii("2026:03:27 10:30:00")}, // DateTime
 		{0x8825, tiffLong, 1, long(0)},                       // GPS IFD pointer, set below
 	}
 	const ifd0Start = 8
 	gpsStart := ifd0Start + ifdSize(ifd0)
-	ifd0[len(ifd0)-1].value = long(uint32(gpsStart))
+	ifd0[len(ifd0)-1].value = long(uint32(gpsStart)) //nolint:gosec // small bounded values in a generated demo image/EXIF block
 	out := []byte{'M', 'M', 0, 42, 0, 0, 0, ifd0Start}
 	out = appendIFD(out, ifd0)
 	return appendIFD(out, gps)
@@ -522,12 +522,12 @@ func appendIFD(out []byte, entries []tiffEntry) []byte {
 	be := binary.BigEndian
 	start := len(out)
 	data := start + 2 + 12*len(entries) + 4
-	out = be.AppendUint16(out, uint16(len(entries)))
+	out = be.AppendUint16(out, uint16(len(entries))) //nolint:gosec // small bounded values in a generated demo image/EXIF block
 	var extra []byte
 	for _, e := range entries {
 		count := e.count
 		if e.typ == tiffASCII {
-			count = uint32(len(e.value))
+			count = uint32(len(e.value)) //nolint:gosec // small bounded values in a generated demo image/EXIF block
 		}
 		out = be.AppendUint16(be.AppendUint16(out, e.tag), e.typ)
 		out = be.AppendUint32(out, count)
@@ -537,7 +537,7 @@ func appendIFD(out []byte, entries []tiffEntry) []byte {
 			out = append(out, v...)
 			continue
 		}
-		out = be.AppendUint32(out, uint32(data+len(extra)))
+		out = be.AppendUint32(out, uint32(data+len(extra))) //nolint:gosec // offsets inside a small EXIF block
 		extra = append(extra, e.value...)
 		if len(e.value)&1 == 1 {
 			extra = append(extra, 0)
