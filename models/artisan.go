@@ -11,8 +11,6 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"golang.org/x/text/transform"
-
 	"gorm.io/gorm"
 )
 
@@ -165,7 +163,7 @@ var slugStrip = regexp.MustCompile(`[^a-z0-9]+`)
 // Slugify turns a business name into a URL slug ("Atelier Bennani — Zellige de Fès" →
 // "atelier-bennani-zellige-de-fes"); names without Latin letters give "artisan".
 func Slugify(name string) string {
-	folded, _, err := transform.String(foldLatin, strings.ToLower(name))
+	folded, err := foldLatin(strings.ToLower(name))
 	if err != nil {
 		folded = strings.ToLower(name)
 	}

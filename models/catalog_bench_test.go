@@ -145,12 +145,20 @@ func buildBenchCatalog(dialect string, n int) (db *gorm.DB, cleanup func(), err 
 			return nil, cleanup, fmt.Errorf("bench photos: %w", err)
 		}
 	}
-	stmt := "ANALYZE"
-	if dialect == models.DialectPostgres {
-		stmt = "VACUUM (ANALYZE) products, product_photos"
+	if err := models.AnalyzeCatalog(ctx, db); err != nil {
+		return nil, cleanup, err
 	}
-	if err := db.Exec(stmt).Error; err != nil {
-		return nil, cleanup, fmt.Errorf("analyze: %w", err)
+	if dialect == models.DialectPostgres {
+		// As in production, where autovacuum keeps statistics of every table (the demo's
+		// eleven artisans are below its threshold, so analyze them here).
+		if err := db.Exec("ANALYZE artisans").Error; err != nil {
+			return nil, cleanup, err
+		}
+	}
+	// SQLite connections read the statistics when they open: start the pool afresh.
+	if sqlDB, err := db.DB(); err == nil {
+		sqlDB.SetMaxIdleConns(0)
+		sqlDB.SetMaxIdleConns(5)
 	}
 	return db, cleanup, nil
 }
@@ -243,7 +251,8 @@ func BenchmarkCatalogFilter(b *testing.B) { runCatalogBench(b, "filter") }
 func BenchmarkCatalogSearch(b *testing.B) { runCatalogBench(b, "search") }
 
 // TestCatalogLatency reports p50/p95 of SearchCatalog over 200 calls of each query kind on the
-// benchmark catalog (target: p95 ≤ 20 ms). It runs only with SOUK_BENCH=1 and logs the figures.
+// benchmark catalog (target: p95 ≤ 20 ms), or over the calls made in 20 s when a query is very
+// slow. It runs only with SOUK_BENCH=1, logs the figures and fails on errors only.
 func TestCatalogLatency(t *testing.T) {
 	if os.Getenv("SOUK_BENCH") != "1" {
 		t.Skip("SOUK_BENCH=1 runs the catalog latency measurement (builds a 50k-product catalog)")
@@ -256,30 +265,37 @@ func TestCatalogLatency(t *testing.T) {
 			ctx := context.Background()
 			for _, bq := range benchQueries {
 				// Warm up the caches and the connection pool first.
-				for range 5 {
-					if _, err := models.SearchCatalog(ctx, db, bq.q); err != nil {
-						t.Fatal(err)
-					}
+				for range 3 {
+					_, _ = models.SearchCatalog(ctx, db, bq.q)
 				}
-				durations := make([]time.Duration, calls)
+				// 200 calls, or fewer when a query is so slow that they would take over 20 s.
+				durations := make([]time.Duration, 0, calls)
 				var total int64
-				for i := range calls {
+				var failures int
+				var lastErr error
+				began := time.Now()
+				for len(durations) < calls && (len(durations) < 20 || time.Since(began) < 20*time.Second) {
 					start := time.Now()
 					page, err := models.SearchCatalog(ctx, db, bq.q)
-					durations[i] = time.Since(start)
+					durations = append(durations, time.Since(start))
 					if err != nil {
-						t.Fatal(err)
+						failures, lastErr = failures+1, err
+						continue
 					}
 					total = page.Total
 				}
 				slices.Sort(durations)
-				p50, p95 := durations[calls/2], durations[calls*95/100]
+				n := len(durations)
+				p50, p95 := durations[n/2], durations[n*95/100]
 				mark := ""
 				if p95 > target {
 					mark = "  ← above the 20 ms target"
 				}
-				t.Logf("%-8s %-26s results %6d   p50 %7.2f ms   p95 %7.2f ms%s", dialect, bq.name, total,
-					ms(p50), ms(p95), mark)
+				t.Logf("%-8s %-26s results %6d   calls %3d   p50 %8.2f ms   p95 %8.2f ms%s", dialect, bq.name, total,
+					n, ms(p50), ms(p95), mark)
+				if failures > 0 {
+					t.Errorf("%s %s: %d of %d calls failed, last: %v", dialect, bq.name, failures, n, lastErr)
+				}
 			}
 		})
 	}

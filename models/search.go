@@ -2,6 +2,7 @@ package models
 
 import (
 	"strings"
+	"sync"
 	"unicode"
 
 	"golang.org/x/text/runes"
@@ -9,8 +10,23 @@ import (
 	"golang.org/x/text/unicode/norm"
 )
 
-// foldLatin removes combining marks after decomposition: "cèdre" → "cedre", "Fès" → "fes".
-var foldLatin = transform.Chain(norm.NFD, runes.Remove(runes.In(unicode.Mn)), norm.NFC)
+// foldLatinPool holds transformers that remove combining marks after decomposition: "cèdre" →
+// "cedre", "Fès" → "fes". A transform.Chain keeps state between calls, so one is never used by
+// two goroutines at once.
+var foldLatinPool = sync.Pool{New: func() any {
+	return transform.Chain(norm.NFD, runes.Remove(runes.In(unicode.Mn)), norm.NFC)
+}}
+
+// foldLatin removes the accents of s (s unchanged, with the error, when it cannot be folded).
+func foldLatin(s string) (string, error) {
+	t := foldLatinPool.Get().(transform.Transformer) //nolint:errcheck // the pool only holds Transformers
+	defer foldLatinPool.Put(t)
+	out, _, err := transform.String(t, s)
+	if err != nil {
+		return s, err
+	}
+	return out, nil
+}
 
 // arabicFold maps the letter forms that users type interchangeably to one form.
 var arabicFold = strings.NewReplacer(
@@ -30,7 +46,7 @@ func NormalizeSearchText(s string) string {
 	s = strings.ToLower(s)
 	// Arabic harakat (U+064B–U+065F) and the superscript alef are combining marks too, so the
 	// same pass removes them.
-	folded, _, err := transform.String(foldLatin, s)
+	folded, err := foldLatin(s)
 	if err == nil {
 		s = folded
 	}

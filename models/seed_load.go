@@ -150,7 +150,7 @@ var loadMaterials = map[string]string{
 
 // loadArtisan is what a generated product needs from its artisan.
 type loadArtisan struct {
-	ID                             int64
+	ArtisanID                      int64
 	BusinessName, City, RegionCode string
 	RegionFR, RegionAR, RegionEN   string
 	crafts                         []Craft
@@ -174,7 +174,7 @@ func SeedLoadProducts(ctx context.Context, db *gorm.DB, n int) (LoadReport, erro
 	}
 	// Seeded from the number of products so a second run generates other titles; the same
 	// sequence of runs on an empty database gives the same catalog.
-	rng := rand.New(rand.NewPCG(uint64(existing), 0x50_0c_e4_90))
+	rng := rand.New(rand.NewPCG(uint64(existing), 0x50_0c_e4_90)) //nolint:gosec // reproducible load data, not a secret
 	now := time.Now().UTC()
 	// Generating a chunk (the search text above all) costs about half as much as writing it:
 	// the next chunk is generated while the previous one is written.
@@ -232,7 +232,7 @@ func SeedLoadProducts(ctx context.Context, db *gorm.DB, n int) (LoadReport, erro
 	if firstErr != nil {
 		return report, firstErr
 	}
-	if err := analyzeProducts(ctx, db); err != nil {
+	if err := AnalyzeCatalog(ctx, db); err != nil {
 		return report, err
 	}
 	report.Elapsed = time.Since(start)
@@ -277,7 +277,7 @@ func loadArtisans(ctx context.Context, db *gorm.DB) ([]loadArtisan, error) {
 	}
 	out := make([]loadArtisan, 0, len(rows))
 	for _, r := range rows {
-		la := loadArtisan{ID: r.ID, BusinessName: r.BusinessName, City: r.City, RegionCode: r.RegionCode,
+		la := loadArtisan{ArtisanID: r.ID, BusinessName: r.BusinessName, City: r.City, RegionCode: r.RegionCode,
 			RegionFR: r.RegionFR, RegionAR: r.RegionAR, RegionEN: r.RegionEN}
 		codes := craftsOf[r.Slug]
 		if len(codes) == 0 {
@@ -315,7 +315,7 @@ func loadProduct(rng *rand.Rand, a loadArtisan, now time.Time) Product {
 	noun, motif := pickTri(rng, loadNouns[craft.Code]), pickTri(rng, loadMotifs)
 	colour, size := pickTri(rng, loadColours), pickTri(rng, loadSizes)
 	p := Product{
-		ArtisanID: a.ID, Status: ProductPublished, CraftCode: craft.Code,
+		ArtisanID: a.ArtisanID, Status: ProductPublished, CraftCode: craft.Code,
 		TitleFR: noun.fr + ", " + motif.fr + ", " + colour.fr,
 		TitleAR: noun.ar + " " + motif.ar + "، " + colour.ar,
 		TitleEN: noun.en + ", " + motif.en + ", " + colour.en,
@@ -354,17 +354,26 @@ func productSearchText(p Product, business, city string, c Craft, regionFR, regi
 		join(p.TitleEN, p.DescriptionEN, c.NameEN, regionEN)
 }
 
-// analyzeProducts refreshes the planner's statistics after a bulk load; on PostgreSQL a VACUUM
+// AnalyzeCatalog refreshes the planner's statistics after a bulk load. On PostgreSQL a VACUUM
 // also moves the GIN pending lists into the indexes (searches scan pending entries one by one)
-// and marks the pages all-visible.
-func analyzeProducts(ctx context.Context, db *gorm.DB) error {
-	stmt := "ANALYZE products"
+// and marks the pages all-visible. On SQLite the statistics are kept in sqlite_stat1 only: with
+// the sqlite_stat4 samples, and the catalog's bound parameters, the planner sorts the whole
+// catalog for the newest-first listing instead of walking products_listing_idx (170 ms instead
+// of 4 ms at 50k products). SQLite connections read the statistics when they open.
+func AnalyzeCatalog(ctx context.Context, db *gorm.DB) error {
+	quiet := db.WithContext(ctx).Session(&gorm.Session{Logger: db.Logger.LogMode(logger.Error)}) // slow by design
+	stmt := "ANALYZE"
 	if Dialect(db) == DialectPostgres {
-		stmt = "VACUUM (ANALYZE) products"
+		stmt = "VACUUM (ANALYZE) products, product_photos"
 	}
-	quiet := db.Session(&gorm.Session{Logger: db.Logger.LogMode(logger.Error)}) // slow by design
-	if err := quiet.WithContext(ctx).Exec(stmt).Error; err != nil {
-		return fmt.Errorf("analyze products: %w", translateError(err))
+	if err := quiet.Exec(stmt).Error; err != nil {
+		return fmt.Errorf("analyze catalog: %w", translateError(err))
+	}
+	// ANALYZE creates sqlite_stat4 on first use.
+	if Dialect(db) == DialectSQLite && quiet.Migrator().HasTable("sqlite_stat4") {
+		if err := quiet.Exec("DELETE FROM sqlite_stat4").Error; err != nil {
+			return fmt.Errorf("analyze catalog: %w", translateError(err))
+		}
 	}
 	return nil
 }

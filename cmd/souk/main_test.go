@@ -51,7 +51,9 @@ func runSouk(t *testing.T, env map[string]string, stdin string, args ...string) 
 // sqliteEnv is an environment with a fresh data folder and nothing else.
 func sqliteEnv(t *testing.T) map[string]string {
 	t.Helper()
-	return map[string]string{"SOUK_DATA_DIR": t.TempDir(), "SOUK_LOG_LEVEL": "warn"}
+	// Small demo photos: seeding draws and processes about a hundred of them, which at the
+	// default 1600 px takes long under -race.
+	return map[string]string{"SOUK_DATA_DIR": t.TempDir(), "SOUK_LOG_LEVEL": "warn", "SOUK_SEED_PHOTO_WIDTH": "320"}
 }
 
 // postgresEnv is an environment on a fresh PostgreSQL database (skips without one).

@@ -358,7 +358,7 @@ func TestServeTwoInstancesSharePostgres(t *testing.T) {
 		t.Errorf("%d instances applied migrations, want exactly 1 (the other finds them done)", migrated)
 	}
 
-	if out, stderr, err := runSouk(t, map[string]string{"DATABASE_URL": dbURL, "SOUK_DATA_DIR": t.TempDir()}, "", "seed"); err != nil {
+	if out, stderr, err := runSouk(t, map[string]string{"DATABASE_URL": dbURL, "SOUK_DATA_DIR": t.TempDir(), "SOUK_SEED_PHOTO_WIDTH": "320"}, "", "seed"); err != nil {
 		t.Fatalf("seed: %v\n%s\n%s", err, out, stderr)
 	}
 
