@@ -3,11 +3,8 @@ package handlers
 import (
 	"context"
 	"errors"
-	"fmt"
 	"net"
 	"net/http"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -229,126 +226,4 @@ func TestBrowserJourney(t *testing.T) {
 	if got := get(t, fresh, "typed name", chromedp.Value(chromedp.CSS(`#f-name`))); got != "Amina Tetouani" {
 		t.Errorf("typed name not kept: %q", got)
 	}
-}
-
-// TestScreenshotsForReview is a tool, not a check: with SOUK_SCREENSHOTS=/some/dir (and
-// TEST_CHROMIUM) it writes full-page PNGs of the main pages in French and Arabic, on a phone
-// and a laptop, for a human to review the design.
-func TestScreenshotsForReview(t *testing.T) {
-	dir := os.Getenv("SOUK_SCREENSHOTS")
-	if dir == "" {
-		t.Skip("screenshot tool, not a check: set SOUK_SCREENSHOTS=/tmp/shots (and TEST_CHROMIUM) to write review PNGs")
-	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	browser := newBrowser(t) // skips (or fails under SOUK_REQUIRE_SERVICES=1) without TEST_CHROMIUM
-	live := startLiveApp(t)
-	ctx, cancel := context.WithTimeout(browser, 5*time.Minute)
-	defer cancel()
-
-	anon, cancelAnon := chromedp.NewContext(ctx, chromedp.WithNewBrowserContext())
-	defer cancelAnon()
-	org, cancelOrg := chromedp.NewContext(ctx, chromedp.WithNewBrowserContext())
-	defer cancelOrg()
-	step(t, org, "organizer logs in",
-		chromedp.Navigate(live.url+"/login"),
-		chromedp.WaitVisible(chromedp.CSS(`#f-email`)),
-		chromedp.SendKeys(chromedp.CSS(`#f-email`), "organizer@souk.test"),
-		chromedp.SendKeys(chromedp.CSS(`#f-password`), models.DefaultDemoPassword),
-		chromedp.Click(chromedp.CSS(`form[action="/login"] button[type="submit"]`)),
-		chromedp.WaitVisible(chromedp.CSS(`.flash-success`)),
-	)
-
-	type shot struct {
-		name, path string
-		tab        context.Context
-		before     []chromedp.Action[chromedp.Void] // after loading, before the capture
-		viewport   bool                             // only the viewport, not the full page
-	}
-	badSignup := []chromedp.Action[chromedp.Void]{
-		chromedp.SendKeys(chromedp.CSS(`#f-name`), "Amina Tetouani"),
-		chromedp.SendKeys(chromedp.CSS(`#f-email`), "amina@"),
-		chromedp.SendKeys(chromedp.CSS(`#f-password`), "abcde"),
-		chromedp.Click(chromedp.CSS(`form[action="/signup"] button[type="submit"]`)),
-		chromedp.WaitVisible(chromedp.CSS(`.error-summary`)),
-	}
-	focusField := []chromedp.Action[chromedp.Void]{chromedp.Focus(chromedp.CSS(`#f-email`))}
-	openMenu := []chromedp.Action[chromedp.Void]{
-		chromedp.Click(chromedp.CSS(`[data-nav-toggle]`)),
-		chromedp.WaitVisible(chromedp.CSS(`#souk-nav a[href="/signup"]`)),
-	}
-	shots := []shot{
-		{name: "home", path: "/", tab: anon},
-		{name: "products", path: "/products", tab: anon},
-		{name: "products-filtered", path: "/products?craft=zellige&q=table", tab: anon},
-		{name: "fairs", path: "/fairs", tab: anon},
-		{name: "fair-demo", path: "/fairs/demo-bruxelles-2027", tab: anon},
-		{name: "fair-past", path: "/fairs/paris-2026", tab: anon},
-		{name: "signup", path: "/signup", tab: anon},
-		{name: "signup-errors", path: "/signup", tab: anon, before: badSignup},
-		{name: "login", path: "/login", tab: anon, before: focusField, viewport: true},
-		{name: "404", path: "/no-such-page", tab: anon},
-		{name: "account", path: "/account", tab: org},
-		{name: "admin", path: "/admin", tab: org},
-		{name: "admin-chamber-agents", path: "/admin/chamber-agents", tab: org},
-	}
-	devices := []struct {
-		name          string
-		width, height int64
-		mobile        bool
-	}{
-		{"phone", 390, 844, true},
-		{"laptop", 1366, 900, false},
-	}
-	written := 0
-	save := func(name string, png []byte) {
-		if err := os.WriteFile(filepath.Join(dir, name+".png"), png, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		written++
-	}
-	for _, lang := range []string{"fr", "ar"} {
-		for _, dev := range devices {
-			step(t, anon, "viewport", emulate(dev.width, dev.height, dev.mobile))
-			step(t, org, "viewport", emulate(dev.width, dev.height, dev.mobile))
-			for _, s := range shots {
-				sep := "?"
-				if strings.Contains(s.path, "?") {
-					sep = "&"
-				}
-				what := fmt.Sprintf("%s-%s-%s", lang, dev.name, s.name)
-				steps := append([]chromedp.Action[chromedp.Void]{
-					chromedp.Navigate(live.url + s.path + sep + "lang=" + lang),
-					chromedp.WaitVisible(chromedp.CSS(`footer`)),
-				}, s.before...)
-				step(t, s.tab, what, steps...)
-				if !s.viewport {
-					// Grow the viewport to the page (Chromium's capture beyond the viewport
-					// shifts right-to-left pages), capture, then restore it.
-					h := get(t, s.tab, what, chromedp.Evaluate[int64](`document.documentElement.scrollHeight`))
-					step(t, s.tab, what, emulate(dev.width, max(h, dev.height), dev.mobile))
-				}
-				save(what, get(t, s.tab, what, chromedp.CaptureScreenshot()))
-				step(t, s.tab, what, emulate(dev.width, dev.height, dev.mobile))
-			}
-			if dev.mobile {
-				what := lang + "-phone-menu"
-				step(t, anon, what, append([]chromedp.Action[chromedp.Void]{
-					chromedp.Navigate(live.url + "/?lang=" + lang),
-					chromedp.WaitVisible(chromedp.CSS(`footer`)),
-				}, openMenu...)...)
-				save(what, get(t, anon, what, chromedp.CaptureScreenshot()))
-			}
-		}
-	}
-	t.Logf("wrote %d screenshots to %s", written, dir)
-}
-
-// emulate sets the viewport of a phone (mobile, portrait) or of a laptop.
-func emulate(width, height int64, mobile bool) chromedp.Action[chromedp.Void] {
-	if mobile {
-		return chromedp.EmulateViewport(width, height, chromedp.EmulateMobile, chromedp.EmulatePortrait, chromedp.EmulateTouch)
-	}
-	return chromedp.EmulateViewport(width, height)
 }

@@ -70,7 +70,7 @@ func (c *client) do(req *http.Request) (*http.Response, string) {
 	for _, ck := range c.jar.Cookies(base) {
 		req.AddCookie(ck)
 	}
-	resp, err := c.a.app.Test(req, 10_000)
+	resp, err := c.a.app.Test(req, 60_000) // generous: -race on two loaded cores
 	if err != nil {
 		c.t.Fatalf("%s %s: %v", req.Method, req.URL, err)
 	}

@@ -41,7 +41,7 @@ func (s *syncBuffer) String() string {
 // environment and stdin as standard input.
 func runSouk(t *testing.T, env map[string]string, stdin string, args ...string) (stdout, stderr string, err error) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
 	var out, errb syncBuffer
 	err = run(ctx, append([]string{"souk"}, args...), envMap(env), strings.NewReader(stdin), &out, &errb)
