@@ -116,36 +116,55 @@ func SearchCatalog(ctx context.Context, db *gorm.DB, q CatalogQuery) (CatalogPag
 	}
 	rankExpr := "0"
 	var rankArgs []any
+	counted := false
 	if q.Q != "" {
 		terms := searchTermGroups(q.Q)
 		if len(terms) == 0 {
 			return page, nil
 		}
 		if Dialect(db) == DialectPostgres {
+			filtered := base
 			cond, args, rank, rargs := postgresSearch(terms)
-			base = base.Where(cond, args...)
-			rankExpr, rankArgs = rank, rargs
+			base, rankExpr, rankArgs = filtered.Session(&gorm.Session{}).Where(cond, args...), rank, rargs
+			if err := base.Session(&gorm.Session{}).Count(&page.Total).Error; err != nil {
+				return page, fmt.Errorf("count catalog: %w", translateError(err))
+			}
+			counted = page.Total > 0
+			if !counted {
+				// Nothing matched: perhaps a typo. Trigram word similarity on the titles only
+				// (short and indexed), never on the long search text.
+				cond, args, rank, rargs = postgresTypoSearch(terms)
+				base, rankExpr, rankArgs = filtered.Where(cond, args...), rank, rargs
+			}
 		} else {
 			base = base.Where("p.id IN (SELECT rowid FROM products_fts WHERE products_fts MATCH ?)", ftsQuery(terms))
 		}
 	}
-	if err := base.Session(&gorm.Session{}).Count(&page.Total).Error; err != nil {
-		return page, fmt.Errorf("count catalog: %w", translateError(err))
+	if !counted {
+		if err := base.Session(&gorm.Session{}).Count(&page.Total).Error; err != nil {
+			return page, fmt.Errorf("count catalog: %w", translateError(err))
+		}
 	}
 	page.Pages = int((page.Total + CatalogPerPage - 1) / CatalogPerPage)
 	if page.Total == 0 {
 		return page, nil
 	}
 	order := map[string]string{
-		SortNewest:    "p.published_at DESC, p.id DESC",
-		SortPriceAsc:  "p.price_cents ASC, p.id ASC",
-		SortPriceDesc: "p.price_cents DESC, p.id DESC",
-		SortRelevance: "rank DESC, p.published_at DESC, p.id DESC",
+		SortNewest:    "published_at DESC, id DESC",
+		SortPriceAsc:  "price_cents ASC, id ASC",
+		SortPriceDesc: "price_cents DESC, id DESC",
+		SortRelevance: "rank DESC, published_at DESC, id DESC",
 	}[q.Sort]
+	// Late row lookup: order and cut the page on narrow columns, then read the 24 full rows.
+	ids := base.Select("p.id AS id, p.published_at AS published_at, p.price_cents AS price_cents, "+rankExpr+" AS rank", rankArgs...).
+		Order(order).Limit(CatalogPerPage).Offset((q.Page - 1) * CatalogPerPage)
 	var items []CatalogItem
-	err := base.Select("p.*, a.slug AS artisan_slug, a.business_name AS artisan_name, a.city AS artisan_city, "+
-		"a.region_code AS region_code, "+rankExpr+" AS rank", rankArgs...).
-		Order(order).Limit(CatalogPerPage).Offset((q.Page - 1) * CatalogPerPage).Scan(&items).Error
+	err := db.WithContext(ctx).Table("(?) AS pg", ids).
+		Select("p.*, a.slug AS artisan_slug, a.business_name AS artisan_name, a.city AS artisan_city, " +
+			"a.region_code AS region_code, pg.rank AS rank").
+		Joins("JOIN products p ON p.id = pg.id").Joins("JOIN artisans a ON a.id = p.artisan_id").
+		Order(order).
+		Scan(&items).Error
 	if err != nil {
 		return page, fmt.Errorf("list catalog: %w", translateError(err))
 	}
@@ -154,6 +173,17 @@ func SearchCatalog(ctx context.Context, db *gorm.DB, q CatalogQuery) (CatalogPag
 	}
 	page.Items = items
 	return page, nil
+}
+
+// postgresTypoSearch matches titles by trigram word similarity, for queries with a typo.
+func postgresTypoSearch(groups [][]string) (cond string, args []any, rank string, rankArgs []any) {
+	var plain []string
+	for _, g := range groups {
+		plain = append(plain, g[0])
+	}
+	text := strings.Join(plain, " ")
+	doc := "(p.title_fr || ' ' || p.title_ar || ' ' || p.title_en)"
+	return "? <% " + doc, []any{text}, "word_similarity(?, " + doc + ")", []any{text}
 }
 
 // searchTermGroups splits a query into words, each with its variants (with and without the
@@ -211,11 +241,10 @@ func postgresSearch(groups [][]string) (cond string, args []any, rank string, ra
 	prefixQ := strings.Join(prefix, " & ")
 	text := strings.Join(plain, " ")
 	tsq := "(to_tsquery('simple', ?) || plainto_tsquery('french', ?) || plainto_tsquery('english', ?))"
-	doc := "(p.search_fr || ' ' || p.search_ar || ' ' || p.search_en)"
-	cond = "(p.search_tsv @@ " + tsq + " OR ? <% " + doc + ")"
-	args = []any{prefixQ, text, text, text}
-	rank = "(ts_rank(p.search_tsv, " + tsq + ") + word_similarity(?, " + doc + "))"
-	rankArgs = []any{prefixQ, text, text, text}
+	cond = "p.search_tsv @@ " + tsq
+	args = []any{prefixQ, text, text}
+	rank = "ts_rank(p.search_tsv, " + tsq + ")"
+	rankArgs = []any{prefixQ, text, text}
 	return cond, args, rank, rankArgs
 }
 
