@@ -18,13 +18,13 @@ type roleCount struct {
 }
 
 func (h *Handler) showAdminHome(c *fiber.Ctx) error {
+	byRole, err := models.CountUsersByRole(c.UserContext(), h.db)
+	if err != nil {
+		return fmt.Errorf("admin counts: %w", err)
+	}
 	counts := make([]roleCount, 0, len(models.Roles))
 	for _, r := range models.Roles {
-		users, err := models.ListUsersByRole(c.UserContext(), h.db, r)
-		if err != nil {
-			return fmt.Errorf("admin counts: %w", err)
-		}
-		counts = append(counts, roleCount{Role: r, N: len(users)})
+		counts = append(counts, roleCount{Role: r, N: byRole[r]})
 	}
 	page := h.newPage(c, "AdminTitle")
 	page.Data = adminHomeData{Counts: counts}

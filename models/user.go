@@ -192,6 +192,22 @@ func GetUserByEmail(ctx context.Context, db *gorm.DB, email string) (User, error
 	return u, nil
 }
 
+// CountUsersByRole counts the accounts of each role in one query (roles without accounts are 0).
+func CountUsersByRole(ctx context.Context, db *gorm.DB) (map[Role]int, error) {
+	var rows []struct {
+		Role Role
+		N    int
+	}
+	if err := db.WithContext(ctx).Model(&User{}).Select("role, count(*) AS n").Group("role").Scan(&rows).Error; err != nil {
+		return nil, fmt.Errorf("count users by role: %w", translateError(err))
+	}
+	out := make(map[Role]int, len(Roles))
+	for _, r := range rows {
+		out[r.Role] = r.N
+	}
+	return out, nil
+}
+
 // ListUsersByRole lists the accounts of one role, newest first.
 func ListUsersByRole(ctx context.Context, db *gorm.DB, role Role) ([]User, error) {
 	var users []User
