@@ -37,13 +37,19 @@ func newTranslator(locales fs.FS) (*translator, error) {
 	t := &translator{bundle: bundle, matcher: language.NewMatcher(supportedLanguages), localizers: map[string]*i18n.Localizer{}}
 	for _, tag := range supportedLanguages {
 		base, _ := tag.Base()
-		name := "active." + base.String() + ".toml"
-		data, err := fs.ReadFile(locales, name)
-		if err != nil {
-			return nil, fmt.Errorf("read catalog %s: %w", name, err)
+		// One catalog per language and area: active.fr.toml, fairs.fr.toml, … ("<area>.<lang>.toml").
+		names, err := fs.Glob(locales, "*."+base.String()+".toml")
+		if err != nil || len(names) == 0 {
+			return nil, fmt.Errorf("no catalog for %s: %v", base, err)
 		}
-		if _, err := bundle.ParseMessageFileBytes(data, name); err != nil {
-			return nil, fmt.Errorf("parse catalog %s: %w", name, err)
+		for _, name := range names {
+			data, err := fs.ReadFile(locales, name)
+			if err != nil {
+				return nil, fmt.Errorf("read catalog %s: %w", name, err)
+			}
+			if _, err := bundle.ParseMessageFileBytes(data, name); err != nil {
+				return nil, fmt.Errorf("parse catalog %s: %w", name, err)
+			}
 		}
 		t.localizers[base.String()] = i18n.NewLocalizer(bundle, base.String(), "fr")
 	}

@@ -243,13 +243,26 @@ func readCatalogs(t *testing.T) map[string]map[string]map[string]string {
 	t.Helper()
 	out := map[string]map[string]map[string]string{}
 	for _, lang := range catalogLangs {
-		b, err := fs.ReadFile(views.FS, "locales/active."+lang+".toml")
-		if err != nil {
-			t.Fatal(err)
+		names, err := fs.Glob(views.FS, "locales/*."+lang+".toml")
+		if err != nil || len(names) == 0 {
+			t.Fatalf("no catalog for %s: %v", lang, err)
 		}
-		var raw map[string]any
-		if err := toml.Unmarshal(b, &raw); err != nil {
-			t.Fatalf("decode active.%s.toml: %v", lang, err)
+		raw := map[string]any{}
+		for _, name := range names {
+			b, err := fs.ReadFile(views.FS, name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var part map[string]any
+			if err := toml.Unmarshal(b, &part); err != nil {
+				t.Fatalf("decode %s: %v", name, err)
+			}
+			for id, v := range part {
+				if _, dup := raw[id]; dup {
+					t.Errorf("%s: message %s is defined in two catalogs", name, id)
+				}
+				raw[id] = v
+			}
 		}
 		msgs := map[string]map[string]string{}
 		for id, v := range raw {
