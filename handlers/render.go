@@ -40,6 +40,15 @@ const (
 	tplStudioProduct  = "studio_product"
 )
 
+// Fairs, plans, applications and allocation (issue 4): one block per file that owns them.
+const (
+// fairs-admin-templates-const
+// plan-templates-const
+// applications-templates-const
+// review-templates-const
+// allocation-templates-const
+)
+
 var allTemplates = []string{
 	tplHome, tplFairs, tplFair, tplSignup, tplLogin, tplAccount, tplError,
 	tplAdminHome, tplChamberAgents,
@@ -47,6 +56,11 @@ var allTemplates = []string{
 	// studio-templates
 	tplCatalog, tplProduct, tplShop, tplFavourites, tplChamberQueue, tplChamberArtisan,
 	// catalog-templates
+	// fairs-admin-templates
+	// plan-templates
+	// applications-templates
+	// review-templates
+	// allocation-templates
 }
 
 // templates is the parsed set of pages; it implements fiber.Views.

@@ -109,14 +109,14 @@ func (h *Handler) routes() []route {
 		{method: fiber.MethodGet, path: "/studio/profile", access: artisans, handler: h.showStudioProfile},
 		{method: fiber.MethodPost, path: "/studio/profile", access: artisans, handler: h.saveStudioProfile},
 		{method: fiber.MethodPost, path: "/studio/profile/submit", access: artisans, handler: h.submitStudioProfile},
-		{method: fiber.MethodPost, path: "/studio/profile/photo", access: artisans, handler: h.uploadWorkshopPhoto, upload: true},
+		{method: fiber.MethodPost, path: "/studio/profile/photo", access: artisans, handler: h.uploadWorkshopPhoto, upload: true, before: h.limitUploads()},
 		{method: fiber.MethodGet, path: "/studio/products", access: artisans, handler: h.showStudioProducts},
 		{method: fiber.MethodGet, path: "/studio/products/new", access: artisans, handler: h.showNewProduct},
 		{method: fiber.MethodPost, path: "/studio/products/new", access: artisans, handler: h.createProduct},
 		{method: fiber.MethodGet, path: "/studio/products/:id", access: artisans, handler: h.showEditProduct},
 		{method: fiber.MethodPost, path: "/studio/products/:id", access: artisans, handler: h.updateProduct},
 		{method: fiber.MethodPost, path: "/studio/products/:id/status", access: artisans, handler: h.setProductStatus},
-		{method: fiber.MethodPost, path: "/studio/products/:id/photos", access: artisans, handler: h.uploadPhotos, upload: true},
+		{method: fiber.MethodPost, path: "/studio/products/:id/photos", access: artisans, handler: h.uploadPhotos, upload: true, before: h.limitUploads()},
 		{method: fiber.MethodPost, path: "/studio/products/:id/photos/order", access: artisans, handler: h.reorderPhotos},
 		{method: fiber.MethodPost, path: "/studio/products/:id/photos/:photoID/delete", access: artisans, handler: h.deletePhoto},
 		{method: fiber.MethodPost, path: "/studio/products/:id/photos/:photoID/cover", access: artisans, handler: h.setCoverPhoto},
@@ -137,6 +137,21 @@ func (h *Handler) routes() []route {
 		{method: fiber.MethodGet, path: "/admin", access: organizers, handler: h.showAdminHome},
 		{method: fiber.MethodGet, path: "/admin/chamber-agents", access: organizers, handler: h.showChamberAgents},
 		{method: fiber.MethodPost, path: "/admin/chamber-agents", access: organizers, handler: h.createChamberAgent},
+
+		// Fairs, halls and stands for organizers (handlers/fairs_admin.go).
+		// fairs-admin-routes-end
+
+		// Floor plans, stand pages and signs (handlers/plan.go).
+		// plan-routes-end
+
+		// Booth applications: artisans and chamber agents (handlers/applications.go).
+		// applications-routes-end
+
+		// Booth applications: organizers' review, quotas, waitlist, outbox, exports (handlers/review.go).
+		// review-routes-end
+
+		// Stand assignment and auto-allocation (handlers/allocation.go).
+		// allocation-routes-end
 	}
 }
 

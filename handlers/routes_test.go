@@ -46,6 +46,11 @@ var allowedGETPaths = []string{
 	"/studio/products/:id",
 	"/studio/products/new",
 	"/studio/profile",
+	// fairs-admin-get-routes
+	// plan-get-routes
+	// applications-get-routes
+	// review-get-routes
+	// allocation-get-routes
 }
 
 // unlistedRoutes returns the routes app serves that have no line in the table. Fiber answers

@@ -41,6 +41,13 @@ var schemaModels = []any{
 	&models.Product{},
 	&models.Photo{},
 	&models.Favourite{},
+	&models.Hall{},
+	&models.Stand{},
+	&models.Application{},
+	&models.ApplicationProduct{},
+	&models.FairRegionQuota{},
+	&models.AllocationProposal{},
+	&models.OutboxEmail{},
 }
 
 // dbOnlyColumns are columns no model maps on purpose, each with its reason.
