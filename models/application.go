@@ -101,13 +101,16 @@ type AllocationProposal struct {
 	CreatedAt time.Time
 }
 
-// OutboxEmail is an e-mail written with the decision that caused it.
+// OutboxEmail is an e-mail written in the transaction of the decision that caused it. The
+// decision stores what happened (Kind, Locale, Params); the sender renders Subject and Body.
 type OutboxEmail struct {
 	ID        int64 `gorm:"primaryKey"`
 	ToAddress string
+	Kind      string
+	Locale    string
+	Params    string // JSON object of strings
 	Subject   string
 	Body      string
-	Kind      string
 	SentAt    *time.Time
 	Attempts  int
 	LastError string

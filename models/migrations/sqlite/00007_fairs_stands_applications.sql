@@ -102,9 +102,13 @@ CREATE TABLE allocation_proposals (
 CREATE TABLE outbox_emails (
     id          INTEGER PRIMARY KEY AUTOINCREMENT,
     to_address  TEXT NOT NULL,
-    subject     TEXT NOT NULL,
-    body        TEXT NOT NULL,
-    kind        TEXT NOT NULL DEFAULT '',
+    -- kind + locale + params are written with the decision; subject and body are rendered
+    -- from them by the sender (the translations live with the pages, not the models).
+    kind        TEXT NOT NULL,
+    locale      TEXT NOT NULL DEFAULT 'fr',
+    params      TEXT NOT NULL DEFAULT '{}',
+    subject     TEXT NOT NULL DEFAULT '',
+    body        TEXT NOT NULL DEFAULT '',
     sent_at     DATETIME,
     attempts    INTEGER NOT NULL DEFAULT 0,
     last_error  TEXT NOT NULL DEFAULT '',
