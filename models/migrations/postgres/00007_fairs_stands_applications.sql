@@ -99,12 +99,12 @@ CREATE TABLE allocation_proposals (
 );
 
 -- E-mails: written in the transaction of the decision; sent by SMTP when configured,
--- otherwise read by organizers at /admin/outbox.
+-- otherwise read by organizers at /admin/outbox. Kind + locale + params are written with the
+-- decision; subject and body are rendered from them by the sender (translations live with
+-- the pages, not the models).
 CREATE TABLE outbox_emails (
     id          BIGSERIAL PRIMARY KEY,
     to_address  TEXT NOT NULL,
-    -- kind + locale + params are written with the decision; subject and body are rendered
-    -- from them by the sender (the translations live with the pages, not the models).
     kind        TEXT NOT NULL,
     locale      TEXT NOT NULL DEFAULT 'fr',
     params      TEXT NOT NULL DEFAULT '{}',
