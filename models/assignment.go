@@ -36,13 +36,15 @@ func AssignStand(ctx context.Context, db *gorm.DB, organizer User, fairID, appID
 	var after Application
 	err := WithTx(ctx, db, func(tx *gorm.DB) error {
 		var err error
-		after, err = assignStandTx(ctx, tx, organizer.ID, fairID, appID, standID, now)
+		after, err = assignStandTx(ctx, tx, organizer.ID, fairID, appID, standID, false, now)
 		return err
 	})
 	return after, err
 }
 
-func assignStandTx(ctx context.Context, tx *gorm.DB, actorID, fairID, appID, standID int64, now time.Time) (Application, error) {
+// assignStandTx assigns inside the caller's transaction; onlyUnassigned refuses to move an
+// application that got a stand meanwhile (an auto-allocation never moves anyone).
+func assignStandTx(ctx context.Context, tx *gorm.DB, actorID, fairID, appID, standID int64, onlyUnassigned bool, now time.Time) (Application, error) {
 	before, err := getFairApplication(ctx, tx, fairID, appID)
 	if err != nil {
 		return Application{}, err
@@ -52,6 +54,9 @@ func assignStandTx(ctx context.Context, tx *gorm.DB, actorID, fairID, appID, sta
 	}
 	if before.StandID != nil && *before.StandID == standID {
 		return before, nil // already there: nothing to do
+	}
+	if before.StandID != nil && onlyUnassigned {
+		return Application{}, fmt.Errorf("application %d got a stand meanwhile: %w", appID, ErrConflict)
 	}
 	var fair Fair
 	if err := tx.WithContext(ctx).Where("id = ?", fairID).Take(&fair).Error; err != nil {
