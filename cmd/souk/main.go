@@ -240,6 +240,11 @@ func seed(ctx context.Context, args []string, getenv func(string) string, stdout
 	}
 	fmt.Fprintf(stdout, "Demo catalog: %d product(s) with %d photo(s) added in %s (object store: %s).\n",
 		cat.Products, cat.Photos, cat.Elapsed.Round(10*time.Millisecond), store.Kind())
+	fairReport, err := models.SeedDemoFair(ctx, db)
+	if err != nil {
+		return fmt.Errorf("seed demo fair: %w", err)
+	}
+	fmt.Fprintf(stdout, "Demo fair: %d stand(s), %d application(s) added.\n", fairReport.Stands, fairReport.Applications)
 	if products > 0 {
 		load, err := models.SeedLoadProducts(ctx, db, products)
 		if err != nil {
