@@ -43,6 +43,9 @@ const (
 // Fairs, plans, applications and allocation (issue 4): one block per file that owns them.
 const (
 // fairs-admin-templates-const
+	tplFairPlan  = "fair_plan"
+	tplStand     = "stand"
+	tplStandSign = "stand_sign"
 // plan-templates-const
 // applications-templates-const
 // review-templates-const
@@ -57,6 +60,7 @@ var allTemplates = []string{
 	tplCatalog, tplProduct, tplShop, tplFavourites, tplChamberQueue, tplChamberArtisan,
 	// catalog-templates
 	// fairs-admin-templates
+	tplFairPlan, tplStand, tplStandSign,
 	// plan-templates
 	// applications-templates
 	// review-templates
@@ -109,8 +113,9 @@ type fieldSpec struct {
 
 // Flash is a one-time message shown on the next page.
 type Flash struct {
-	Kind    string // success, info, error
-	Message string // message id
+	Kind    string            // success, info, error
+	Message string            // message id
+	Args    map[string]string `json:",omitempty"` // the message's template data
 }
 
 // langLink is one entry of the language switcher.
@@ -144,6 +149,15 @@ func (p *Page) T(id string, kv ...any) string {
 // TN translates a message with plural forms chosen by n.
 func (p *Page) TN(id string, n int, kv ...any) string {
 	return p.tr.localize(p.Lang, id, n, pairs(kv))
+}
+
+// FlashText translates a flash message with its arguments.
+func (p *Page) FlashText(f Flash) string {
+	data := make(map[string]any, len(f.Args))
+	for k, v := range f.Args {
+		data[k] = v
+	}
+	return p.tr.localize(p.Lang, f.Message, nil, data)
 }
 
 // DateRange formats a fair's dates for the page's language.

@@ -120,12 +120,22 @@ func (ws *webSession) csrfToken() string {
 	return ws.token
 }
 
-func (ws *webSession) addFlash(kind, messageID string) {
+func (ws *webSession) addFlash(kind, messageID string) { ws.addFlashArgs(kind, messageID) }
+
+// addFlashArgs adds a flash whose message takes data: key/value pairs ("Code", "B12").
+func (ws *webSession) addFlashArgs(kind, messageID string, kv ...string) {
 	if !ws.active() {
 		return
 	}
+	var args map[string]string
+	for i := 0; i+1 < len(kv); i += 2 {
+		if args == nil {
+			args = map[string]string{}
+		}
+		args[kv[i]] = kv[i+1]
+	}
 	flashes := ws.peekFlashes()
-	flashes = append(flashes, Flash{Kind: kind, Message: messageID})
+	flashes = append(flashes, Flash{Kind: kind, Message: messageID, Args: args})
 	b, err := json.Marshal(flashes)
 	if err != nil {
 		return
