@@ -12,6 +12,7 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/soukexpo/souk/models"
 	"github.com/soukexpo/souk/models/dbtest"
+	"github.com/soukexpo/souk/storage"
 )
 
 // liveApp is the real portal listening on a loopback port, with the demo data seeded.
@@ -20,8 +21,9 @@ type liveApp struct {
 	url string
 }
 
-// startLiveApp serves a seeded portal on 127.0.0.1:0 until the test ends.
-func startLiveApp(t *testing.T) *liveApp {
+// startLiveApp serves a seeded portal on 127.0.0.1:0 until the test ends, its photos in store
+// when one is given (a temporary folder store otherwise).
+func startLiveApp(t *testing.T, store ...storage.Store) *liveApp {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -29,6 +31,9 @@ func startLiveApp(t *testing.T) *liveApp {
 	}
 	base := "http://" + ln.Addr().String()
 	a := newTestApp(t, nil, Config{BaseURL: base})
+	if len(store) > 0 {
+		a.h.store = store[0] // handlers read the store per request; nothing was served yet
+	}
 	if _, err := models.Seed(context.Background(), a.db, models.SeedOptions{}); err != nil {
 		t.Fatalf("seed: %v", err)
 	}

@@ -2,6 +2,8 @@ package handlers
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"log/slog"
 	"net/netip"
 	"net/url"
@@ -112,6 +114,10 @@ func requireAccess(a access) fiber.Handler {
 	}
 }
 
+// errRateLimited is the cause of a 429 from rateLimit, so a route can answer it its own way
+// (upload.js reads JSON: handlers/photos.go).
+var errRateLimited = errors.New("rate limit reached")
+
 // rateLimit builds a limiter whose counters live in the shared database, so the limit holds
 // across instances. key returns "" to skip counting.
 func (h *Handler) rateLimit(name string, maxHits int, window time.Duration, key func(c *fiber.Ctx) string, skipSuccess bool) fiber.Handler {
@@ -125,7 +131,7 @@ func (h *Handler) rateLimit(name string, maxHits int, window time.Duration, key 
 		LimiterMiddleware:      limiter.SlidingWindow{},
 		SkipSuccessfulRequests: skipSuccess,
 		LimitReached: func(c *fiber.Ctx) error {
-			return httpError(fiber.StatusTooManyRequests, "ErrorTooManyRequests", nil)
+			return httpError(fiber.StatusTooManyRequests, "ErrorTooManyRequests", fmt.Errorf("%w: %s", errRateLimited, name))
 		},
 	})
 }

@@ -45,6 +45,14 @@ const (
 	maxShownName = 80
 )
 
+// uploadLimit is how many upload requests one account may send per uploadWindow, both upload
+// routes together (checklist C): each request runs the image pipeline, and upload.js sends one
+// request per file. A variable so that tests can lower it before building the app.
+var uploadLimit = 60
+
+// uploadWindow is the sliding window of uploadLimit.
+const uploadWindow = 10 * time.Minute
+
 // errStoreDown marks an upload whose variants could not all be stored.
 var errStoreDown = errors.New("store photo variants")
 
@@ -200,6 +208,51 @@ func sendUploadReport(c *fiber.Ctx, status int, r uploadReport) error {
 		r.Files = []uploadResult{}
 	}
 	return c.Status(status).JSON(r)
+}
+
+// limitUploads is the per-account limit of the upload routes (their "before" in the route
+// table). Its counters live in the shared database under one name, so the two routes share one
+// budget across every instance. A refused upload gets 429, Retry-After and a message saying
+// when to try again: JSON for upload.js, which shows it next to the file, or the error page for
+// a form posted without JavaScript.
+func (h *Handler) limitUploads() []fiber.Handler {
+	limit := h.rateLimit("photo-upload", uploadLimit, uploadWindow, accountKey, false)
+	return []fiber.Handler{func(c *fiber.Ctx) error {
+		err := limit(c)
+		if !errors.Is(err, errRateLimited) {
+			return err // the upload's own answer
+		}
+		return h.refuseUploadBurst(c, err)
+	}}
+}
+
+// accountKey keys a limit on the signed-in account; on the client's address when nobody is
+// signed in (the access check before the limit lets no one through on the upload routes).
+func accountKey(c *fiber.Ctx) string {
+	if u := currentUser(c); u != nil {
+		return "user:" + strconv.FormatInt(u.ID, 10)
+	}
+	return "ip:" + clientIP(c)
+}
+
+// refuseUploadBurst answers an upload refused by limitUploads, in the user's language, with
+// the minutes to wait from the limiter's Retry-After.
+func (h *Handler) refuseUploadBurst(c *fiber.Ctx, cause error) error {
+	wait, _ := strconv.Atoi(c.GetRespHeader(fiber.HeaderRetryAfter))
+	minutes := max(1, (wait+59)/60)
+	msg := h.tr.localize(localsLanguage(c), "PhotoRateLimited", minutes, nil)
+	attrs := []any{slog.Int("status", fiber.StatusTooManyRequests), slog.String("route", c.Route().Path),
+		slog.String("request_id", requestID(c)), slog.Any("error", cause)}
+	if u := currentUser(c); u != nil {
+		attrs = append(attrs, slog.Int64("user_id", u.ID))
+	}
+	h.log.Info("photo upload refused", attrs...)
+	if acceptsJSON(c) {
+		return sendUploadReport(c, fiber.StatusTooManyRequests, uploadReport{Message: msg})
+	}
+	page := h.newPage(c, "ErrorTitle")
+	page.Data = errorPageData{Code: fiber.StatusTooManyRequests, Message: msg}
+	return h.render(c, fiber.StatusTooManyRequests, tplError, page)
 }
 
 // uploadPhotos adds one or more photos (multipart field "photos") to the artisan's own product.

@@ -3,8 +3,9 @@
    each file of a form[data-upload] is sent on its own XMLHttpRequest (Accept: application/json,
    X-Csrf-Token from <meta name="csrf-token">), its <progress> follows the bytes sent, the
    server's message (in the user's language) is shown next to it, and the parts of the page
-   named in data-refresh are reloaded when at least one photo was added. No inline script
-   (CSP script-src 'self'). */
+   named in data-refresh are reloaded when at least one photo was added. When the store is down
+   (503) or the account's upload limit is reached (429), the remaining files are not sent. No
+   inline script (CSP script-src 'self'). */
 (function () {
   "use strict";
   var doc = document;
@@ -124,9 +125,11 @@
       send(form, input.name, files[k], rows[k], function (ok, text, status) {
         finish(rows[k], ok, text);
         if (ok) added++;
-        if (status === 503) {
-          /* The object store is down: do not send the others now. */
-          for (var j = k + 1; j < files.length; j++) finish(rows[j], false, form.dataset.msgSkipped || "");
+        if (status === 503 || status === 429) {
+          /* The object store is down (503), or this account sent too many photos for now (429,
+             the server's message says when to try again): do not send the others now. */
+          var rest = status === 429 ? text : form.dataset.msgSkipped || "";
+          for (var j = k + 1; j < files.length; j++) finish(rows[j], false, rest);
           i = files.length;
         }
         next();
