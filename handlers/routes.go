@@ -142,6 +142,9 @@ func (h *Handler) routes() []route {
 		// fairs-admin-routes-end
 
 		// Floor plans, stand pages and signs (handlers/plan.go).
+		{method: fiber.MethodGet, path: "/fairs/:slug/plan", access: anyone, handler: h.showFairPlan},
+		{method: fiber.MethodGet, path: "/fairs/:slug/stands/:code", access: anyone, handler: h.showStand},
+		{method: fiber.MethodGet, path: "/fairs/:slug/stands/:code/sign", access: anyone, handler: h.showStandSign},
 		// plan-routes-end
 
 		// Booth applications: artisans and chamber agents (handlers/applications.go).

@@ -47,6 +47,9 @@ var allowedGETPaths = []string{
 	"/studio/products/new",
 	"/studio/profile",
 	// fairs-admin-get-routes
+	"/fairs/:slug/plan",
+	"/fairs/:slug/stands/:code",
+	"/fairs/:slug/stands/:code/sign",
 	// plan-get-routes
 	// applications-get-routes
 	// review-get-routes
