@@ -47,6 +47,10 @@ const (
 	tplStand     = "stand"
 	tplStandSign = "stand_sign"
 // plan-templates-const
+	tplStudioApplications  = "studio_applications"
+	tplStudioApplication   = "studio_application"
+	tplChamberApplications = "chamber_applications"
+	tplChamberApplication  = "chamber_application"
 // applications-templates-const
 // review-templates-const
 // allocation-templates-const
@@ -62,6 +66,7 @@ var allTemplates = []string{
 	// fairs-admin-templates
 	tplFairPlan, tplStand, tplStandSign,
 	// plan-templates
+	tplStudioApplications, tplStudioApplication, tplChamberApplications, tplChamberApplication,
 	// applications-templates
 	// review-templates
 	// allocation-templates

@@ -148,6 +148,17 @@ func (h *Handler) routes() []route {
 		// plan-routes-end
 
 		// Booth applications: artisans and chamber agents (handlers/applications.go).
+		{method: fiber.MethodGet, path: "/studio/applications", access: artisans, handler: h.showStudioApplications},
+		{method: fiber.MethodGet, path: "/studio/applications/new", access: artisans, handler: h.showNewApplication},
+		{method: fiber.MethodPost, path: "/studio/applications/new", access: artisans, handler: h.createApplication},
+		{method: fiber.MethodGet, path: "/studio/applications/:id", access: artisans, handler: h.showStudioApplication},
+		{method: fiber.MethodPost, path: "/studio/applications/:id", access: artisans, handler: h.updateStudioApplication},
+		{method: fiber.MethodPost, path: "/studio/applications/:id/withdraw", access: artisans, handler: h.withdrawStudioApplication},
+		{method: fiber.MethodPost, path: "/studio/applications/:id/accept-offer", access: artisans, handler: h.acceptApplicationOffer},
+		{method: fiber.MethodPost, path: "/studio/applications/:id/decline-offer", access: artisans, handler: h.declineApplicationOffer},
+		{method: fiber.MethodGet, path: "/chamber/applications", access: chamberOnly, handler: h.showChamberApplications},
+		{method: fiber.MethodGet, path: "/chamber/applications/:id", access: chamberOnly, handler: h.showChamberApplication},
+		{method: fiber.MethodPost, path: "/chamber/applications/:id/review", access: chamberOnly, handler: h.reviewChamberApplication},
 		// applications-routes-end
 
 		// Booth applications: organizers' review, quotas, waitlist, outbox, exports (handlers/review.go).

@@ -51,6 +51,11 @@ var allowedGETPaths = []string{
 	"/fairs/:slug/stands/:code",
 	"/fairs/:slug/stands/:code/sign",
 	// plan-get-routes
+	"/studio/applications",
+	"/studio/applications/new",
+	"/studio/applications/:id",
+	"/chamber/applications",
+	"/chamber/applications/:id",
 	// applications-get-routes
 	// review-get-routes
 	// allocation-get-routes
