@@ -119,9 +119,11 @@ func requireAccess(a access) fiber.Handler {
 var errRateLimited = errors.New("rate limit reached")
 
 // rateLimit builds a limiter whose counters live in the shared database, so the limit holds
-// across instances. key returns "" to skip counting.
+// across instances. A request whose key is "" is not counted (an empty e-mail never signs in;
+// it must not share one counter with every other empty key).
 func (h *Handler) rateLimit(name string, maxHits int, window time.Duration, key func(c *fiber.Ctx) string, skipSuccess bool) fiber.Handler {
 	return limiter.New(limiter.Config{
+		Next:       func(c *fiber.Ctx) bool { return key(c) == "" },
 		Max:        maxHits,
 		Expiration: window,
 		Storage:    h.kv,

@@ -42,6 +42,11 @@ const (
 
 // Fairs, plans, applications and allocation (issue 4): one block per file that owns them.
 const (
+	tplAdminFairs      = "admin_fairs"
+	tplAdminFair       = "admin_fair"
+	tplAdminFairNew    = "admin_fair_new"
+	tplAdminFairGrid   = "admin_fair_grid"
+	tplAdminFairImport = "admin_fair_import"
 // fairs-admin-templates-const
 	tplFairPlan  = "fair_plan"
 	tplStand     = "stand"
@@ -53,6 +58,7 @@ const (
 	tplChamberApplication  = "chamber_application"
 // applications-templates-const
 // review-templates-const
+	tplAdminAllocation = "admin_allocation"
 // allocation-templates-const
 )
 
@@ -63,12 +69,14 @@ var allTemplates = []string{
 	// studio-templates
 	tplCatalog, tplProduct, tplShop, tplFavourites, tplChamberQueue, tplChamberArtisan,
 	// catalog-templates
+	tplAdminFairs, tplAdminFair, tplAdminFairNew, tplAdminFairGrid, tplAdminFairImport,
 	// fairs-admin-templates
 	tplFairPlan, tplStand, tplStandSign,
 	// plan-templates
 	tplStudioApplications, tplStudioApplication, tplChamberApplications, tplChamberApplication,
 	// applications-templates
 	// review-templates
+	tplAdminAllocation,
 	// allocation-templates
 }
 

@@ -139,6 +139,25 @@ func (h *Handler) routes() []route {
 		{method: fiber.MethodPost, path: "/admin/chamber-agents", access: organizers, handler: h.createChamberAgent},
 
 		// Fairs, halls and stands for organizers (handlers/fairs_admin.go).
+		// "new", "grid" and "import" come before the :id / :standID routes they would match.
+		{method: fiber.MethodGet, path: "/admin/fairs", access: organizers, handler: h.showAdminFairs},
+		{method: fiber.MethodGet, path: "/admin/fairs/new", access: organizers, handler: h.showNewFair},
+		{method: fiber.MethodPost, path: "/admin/fairs/new", access: organizers, handler: h.createFair},
+		{method: fiber.MethodGet, path: "/admin/fairs/:id", access: organizers, handler: h.showAdminFair},
+		{method: fiber.MethodPost, path: "/admin/fairs/:id", access: organizers, handler: h.updateFair},
+		{method: fiber.MethodPost, path: "/admin/fairs/:id/status", access: organizers, handler: h.setFairStatus},
+		{method: fiber.MethodPost, path: "/admin/fairs/:id/halls", access: organizers, handler: h.createHall},
+		{method: fiber.MethodPost, path: "/admin/fairs/:id/halls/:hallID", access: organizers, handler: h.updateHall},
+		{method: fiber.MethodGet, path: "/admin/fairs/:id/stands/grid", access: organizers, handler: h.showStandGrid},
+		{method: fiber.MethodPost, path: "/admin/fairs/:id/stands/grid", access: organizers, handler: h.createStandGrid},
+		{method: fiber.MethodGet, path: "/admin/fairs/:id/stands/import", access: organizers, handler: h.showStandImport},
+		{method: fiber.MethodPost, path: "/admin/fairs/:id/stands/import", access: organizers, handler: h.previewStandImport, upload: true},
+		{method: fiber.MethodPost, path: "/admin/fairs/:id/stands/import/confirm", access: organizers, handler: h.confirmStandImport, upload: true},
+		{method: fiber.MethodGet, path: "/admin/fairs/:id/stands.csv", access: organizers, handler: h.exportStands},
+		{method: fiber.MethodPost, path: "/admin/fairs/:id/stands", access: organizers, handler: h.createStand},
+		{method: fiber.MethodPost, path: "/admin/fairs/:id/stands/:standID", access: organizers, handler: h.updateStand},
+		{method: fiber.MethodPost, path: "/admin/fairs/:id/stands/:standID/status", access: organizers, handler: h.setStandStatus},
+		{method: fiber.MethodPost, path: "/admin/fairs/:id/stands/:standID/delete", access: organizers, handler: h.deleteStand},
 		// fairs-admin-routes-end
 
 		// Floor plans, stand pages and signs (handlers/plan.go).
@@ -165,6 +184,12 @@ func (h *Handler) routes() []route {
 		// review-routes-end
 
 		// Stand assignment and auto-allocation (handlers/allocation.go).
+		{method: fiber.MethodGet, path: "/admin/fairs/:id/allocation", access: organizers, handler: h.showAllocation},
+		{method: fiber.MethodPost, path: "/admin/fairs/:id/allocation/assign", access: organizers, handler: h.assignStand},
+		{method: fiber.MethodPost, path: "/admin/fairs/:id/allocation/unassign", access: organizers, handler: h.unassignStand},
+		{method: fiber.MethodPost, path: "/admin/fairs/:id/allocation/propose", access: organizers, handler: h.proposeAllocation},
+		{method: fiber.MethodPost, path: "/admin/fairs/:id/allocation/apply", access: organizers, handler: h.applyAllocation},
+		{method: fiber.MethodPost, path: "/admin/fairs/:id/allocation/discard", access: organizers, handler: h.discardAllocation},
 		// allocation-routes-end
 	}
 }

@@ -46,6 +46,12 @@ var allowedGETPaths = []string{
 	"/studio/products/:id",
 	"/studio/products/new",
 	"/studio/profile",
+	"/admin/fairs",
+	"/admin/fairs/new",
+	"/admin/fairs/:id",
+	"/admin/fairs/:id/stands/grid",
+	"/admin/fairs/:id/stands/import",
+	"/admin/fairs/:id/stands.csv",
 	// fairs-admin-get-routes
 	"/fairs/:slug/plan",
 	"/fairs/:slug/stands/:code",
@@ -58,6 +64,7 @@ var allowedGETPaths = []string{
 	"/chamber/applications/:id",
 	// applications-get-routes
 	// review-get-routes
+	"/admin/fairs/:id/allocation",
 	// allocation-get-routes
 }
 

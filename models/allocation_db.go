@@ -186,3 +186,41 @@ func ApplyAllocationProposal(ctx context.Context, db *gorm.DB, organizer User, f
 	})
 	return out, err
 }
+
+// AllocationRow is an accepted (or offered) application as the allocation page lists it.
+type AllocationRow struct {
+	ApplicationID   int64
+	Status          ApplicationStatus
+	ArtisanName     string
+	ArtisanSlug     string
+	RegionCode      string
+	CraftCode       string
+	PreferredKind   string
+	PreferredZone   string
+	PreferredSizeM2 int `gorm:"column:preferred_size_m2"`
+	ChamberRank     *int
+	StandID         *int64
+	StandCode       *string
+	FeeState        FeeState
+	FeeCents        int64
+}
+
+// ListAllocationRows lists the fair's accepted applications with their stand (if any): without
+// a stand first, then by region, chamber rank and name.
+func ListAllocationRows(ctx context.Context, db *gorm.DB, fairID int64) ([]AllocationRow, error) {
+	var out []AllocationRow
+	err := db.WithContext(ctx).Table("applications ap").
+		Select("ap.id AS application_id, ap.status, a.business_name AS artisan_name, a.slug AS artisan_slug, "+
+			"a.region_code, a.craft_code, ap.preferred_kind, ap.preferred_zone, ap.preferred_size_m2, ap.chamber_rank, "+
+			"ap.stand_id, s.code AS stand_code, ap.fee_state, ap.fee_cents").
+		Joins("JOIN artisans a ON a.id = ap.artisan_id").
+		Joins("LEFT JOIN stands s ON s.id = ap.stand_id").
+		Where("ap.fair_id = ? AND ap.status = ?", fairID, AppAccepted).
+		Order("CASE WHEN ap.stand_id IS NULL THEN 0 ELSE 1 END, a.region_code, " +
+			"CASE WHEN ap.chamber_rank IS NULL THEN 1 ELSE 0 END, ap.chamber_rank, a.business_name, ap.id").
+		Scan(&out).Error
+	if err != nil {
+		return nil, fmt.Errorf("list allocation of fair %d: %w", fairID, translateError(err))
+	}
+	return out, nil
+}
