@@ -34,6 +34,9 @@ type Config struct {
 	TrustedProxies []string
 	// BodyLimit bounds a request body in bytes.
 	BodyLimit int
+	// SMTPURL sends the outbox's e-mails (smtp[s]://user:password@host:port); empty keeps
+	// them in the outbox for organizers to read (handlers/outbox.go).
+	SMTPURL string
 }
 
 // Deps are the dependencies of the handlers, wired by cmd/souk.
@@ -163,8 +166,9 @@ func (h *Handler) logPanic(c *fiber.Ctx, e any) {
 func (h *Handler) SetReady(ready bool) { h.ready.Store(ready) }
 
 // RunJanitor deletes expired sessions and limiter counters until ctx ends, and every hour the
-// photo objects no row points to (handlers/photos.go). Every instance may run it: the deletes
-// are idempotent.
+// photo objects no row points to (handlers/photos.go); each round also expires the booth
+// offers whose deadline passed and sends the outbox (handlers/review.go, outbox.go). Every
+// instance may run it: the deletes are idempotent, expiries and e-mails are claimed once.
 func (h *Handler) RunJanitor(ctx context.Context, every time.Duration) {
 	t := time.NewTicker(every)
 	defer t.Stop()
@@ -177,6 +181,8 @@ func (h *Handler) RunJanitor(ctx context.Context, every time.Duration) {
 		case <-sweep.C:
 			h.sweepOrphans(ctx)
 		case <-t.C:
+			h.expireOffers(ctx, time.Now())
+			h.deliverOutboxJob(ctx)
 			n, err := h.kv.DeleteExpired(ctx)
 			if err != nil {
 				h.log.Warn("delete expired sessions", slog.Any("error", err))

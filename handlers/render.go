@@ -57,6 +57,11 @@ const (
 	tplChamberApplications = "chamber_applications"
 	tplChamberApplication  = "chamber_application"
 // applications-templates-const
+	tplReviewList     = "admin_applications"
+	tplReviewApp      = "admin_application"
+	tplReviewQuotas   = "admin_quotas"
+	tplReviewWaitlist = "admin_waitlist"
+	tplAdminOutbox    = "admin_outbox"
 // review-templates-const
 	tplAdminAllocation = "admin_allocation"
 // allocation-templates-const
@@ -75,6 +80,7 @@ var allTemplates = []string{
 	// plan-templates
 	tplStudioApplications, tplStudioApplication, tplChamberApplications, tplChamberApplication,
 	// applications-templates
+	tplReviewList, tplReviewApp, tplReviewQuotas, tplReviewWaitlist, tplAdminOutbox,
 	// review-templates
 	tplAdminAllocation,
 	// allocation-templates

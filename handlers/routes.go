@@ -181,6 +181,18 @@ func (h *Handler) routes() []route {
 		// applications-routes-end
 
 		// Booth applications: organizers' review, quotas, waitlist, outbox, exports (handlers/review.go).
+		{method: fiber.MethodGet, path: "/admin/fairs/:id/applications", access: organizers, handler: h.showReviewList},
+		{method: fiber.MethodGet, path: "/admin/fairs/:id/applications.csv", access: organizers, handler: h.exportApplications},
+		{method: fiber.MethodPost, path: "/admin/fairs/:id/applications/bulk", access: organizers, handler: h.bulkDecide},
+		{method: fiber.MethodGet, path: "/admin/fairs/:id/applications/:appID", access: organizers, handler: h.showReviewApplication},
+		{method: fiber.MethodPost, path: "/admin/fairs/:id/applications/:appID/decision", access: organizers, handler: h.decideApplication},
+		{method: fiber.MethodPost, path: "/admin/fairs/:id/applications/:appID/fee-covered", access: organizers, handler: h.setFeeCovered},
+		{method: fiber.MethodPost, path: "/admin/fairs/:id/applications/:appID/fee-paid", access: organizers, handler: h.markFeePaid},
+		{method: fiber.MethodGet, path: "/admin/fairs/:id/quotas", access: organizers, handler: h.showQuotas},
+		{method: fiber.MethodPost, path: "/admin/fairs/:id/quotas", access: organizers, handler: h.saveQuotas},
+		{method: fiber.MethodGet, path: "/admin/fairs/:id/waitlist", access: organizers, handler: h.showWaitlist},
+		{method: fiber.MethodPost, path: "/admin/fairs/:id/waitlist/:appID/move", access: organizers, handler: h.moveWaitlistEntry},
+		{method: fiber.MethodGet, path: "/admin/outbox", access: organizers, handler: h.showOutbox},
 		// review-routes-end
 
 		// Stand assignment and auto-allocation (handlers/allocation.go).

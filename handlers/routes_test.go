@@ -63,6 +63,12 @@ var allowedGETPaths = []string{
 	"/chamber/applications",
 	"/chamber/applications/:id",
 	// applications-get-routes
+	"/admin/fairs/:id/applications",
+	"/admin/fairs/:id/applications.csv",
+	"/admin/fairs/:id/applications/:appID",
+	"/admin/fairs/:id/quotas",
+	"/admin/fairs/:id/waitlist",
+	"/admin/outbox",
 	// review-get-routes
 	"/admin/fairs/:id/allocation",
 	// allocation-get-routes

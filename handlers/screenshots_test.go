@@ -34,6 +34,15 @@ func TestScreenshotsForReview(t *testing.T) {
 	ctx, cancel := context.WithTimeout(browser, 5*time.Minute)
 	defer cancel()
 
+	if _, err := models.SeedDemoFair(context.Background(), live.db); err != nil {
+		t.Fatalf("seed demo fair: %v", err)
+	}
+	demo, err := models.GetPublicFair(context.Background(), live.db, "demo-bruxelles-2027")
+	if err != nil {
+		t.Fatal(err)
+	}
+	adminFair := fmt.Sprintf("/admin/fairs/%d", demo.ID)
+
 	anon, cancelAnon := chromedp.NewContext(ctx, chromedp.WithNewBrowserContext())
 	defer cancelAnon()
 	org, cancelOrg := chromedp.NewContext(ctx, chromedp.WithNewBrowserContext())
@@ -42,6 +51,26 @@ func TestScreenshotsForReview(t *testing.T) {
 		chromedp.Navigate(live.url+"/login"),
 		chromedp.WaitVisible(chromedp.CSS(`#f-email`)),
 		chromedp.SendKeys(chromedp.CSS(`#f-email`), "organizer@souk.test"),
+		chromedp.SendKeys(chromedp.CSS(`#f-password`), models.DefaultDemoPassword),
+		chromedp.Click(chromedp.CSS(`form[action="/login"] button[type="submit"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`.flash-success`)),
+	)
+	art, cancelArt := chromedp.NewContext(ctx, chromedp.WithNewBrowserContext())
+	defer cancelArt()
+	step(t, art, "artisan logs in",
+		chromedp.Navigate(live.url+"/login"),
+		chromedp.WaitVisible(chromedp.CSS(`#f-email`)),
+		chromedp.SendKeys(chromedp.CSS(`#f-email`), "artisan@souk.test"),
+		chromedp.SendKeys(chromedp.CSS(`#f-password`), models.DefaultDemoPassword),
+		chromedp.Click(chromedp.CSS(`form[action="/login"] button[type="submit"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`.flash-success`)),
+	)
+	cha, cancelCha := chromedp.NewContext(ctx, chromedp.WithNewBrowserContext())
+	defer cancelCha()
+	step(t, cha, "chamber agent logs in",
+		chromedp.Navigate(live.url+"/login"),
+		chromedp.WaitVisible(chromedp.CSS(`#f-email`)),
+		chromedp.SendKeys(chromedp.CSS(`#f-email`), "chamber@souk.test"),
 		chromedp.SendKeys(chromedp.CSS(`#f-password`), models.DefaultDemoPassword),
 		chromedp.Click(chromedp.CSS(`form[action="/login"] button[type="submit"]`)),
 		chromedp.WaitVisible(chromedp.CSS(`.flash-success`)),
@@ -79,6 +108,30 @@ func TestScreenshotsForReview(t *testing.T) {
 		{name: "account", path: "/account", tab: org},
 		{name: "admin", path: "/admin", tab: org},
 		{name: "admin-chamber-agents", path: "/admin/chamber-agents", tab: org},
+		// Fairs, plans, applications, allocation (issue 4).
+		{name: "plan-visitor", path: "/fairs/demo-bruxelles-2027/plan", tab: anon},
+		{name: "plan-organizer", path: "/fairs/demo-bruxelles-2027/plan", tab: org},
+		{name: "stand", path: "/fairs/demo-bruxelles-2027/stands/B2", tab: anon},
+		{name: "admin-fairs", path: "/admin/fairs", tab: org},
+		{name: "admin-fair", path: adminFair, tab: org},
+		{name: "admin-applications", path: adminFair + "/applications", tab: org},
+		{name: "admin-allocation", path: adminFair + "/allocation?stand=B3", tab: org},
+		{name: "admin-waitlist", path: adminFair + "/waitlist", tab: org},
+		{name: "admin-outbox", path: "/admin/outbox", tab: org},
+		{name: "studio-applications", path: "/studio/applications", tab: art},
+		{name: "chamber-applications", path: "/chamber/applications", tab: cha},
+	}
+	if only := os.Getenv("SOUK_SCREENSHOTS_ONLY"); only != "" {
+		var kept []shot
+		for _, s := range shots {
+			for _, want := range strings.Split(only, ",") {
+				if want != "" && strings.Contains(s.name, want) {
+					kept = append(kept, s)
+					break
+				}
+			}
+		}
+		shots = kept
 	}
 	devices := []struct {
 		name          string
@@ -99,6 +152,8 @@ func TestScreenshotsForReview(t *testing.T) {
 		for _, dev := range devices {
 			step(t, anon, "viewport", emulate(dev.width, dev.height, dev.mobile))
 			step(t, org, "viewport", emulate(dev.width, dev.height, dev.mobile))
+			step(t, art, "viewport", emulate(dev.width, dev.height, dev.mobile))
+			step(t, cha, "viewport", emulate(dev.width, dev.height, dev.mobile))
 			for _, s := range shots {
 				sep := "?"
 				if strings.Contains(s.path, "?") {

@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/soukexpo/souk/handlers"
 )
 
 // Config is the whole configuration of souk, read from the environment and overridden by
@@ -33,6 +35,9 @@ type Config struct {
 	TrustedProxies  string
 	ShutdownTimeout time.Duration
 	BodyLimitMB     int
+	// SMTPURL sends e-mails (smtp[s]://user:password@host:port?from=address); empty keeps
+	// them in the outbox, read by organizers at /admin/outbox.
+	SMTPURL string
 }
 
 // envDefault returns getenv(name) or def when unset.
@@ -64,6 +69,7 @@ func loadConfig(name string, args []string, getenv func(string) string, stderr i
 	fs.StringVar(&c.LogLevel, "log-level", envDefault(getenv, "SOUK_LOG_LEVEL", "info"), "debug, info, warn, error (SOUK_LOG_LEVEL)")
 	fs.StringVar(&c.TrustedProxies, "trusted-proxies", getenv("SOUK_TRUSTED_PROXIES"), "comma-separated load-balancer addresses whose X-Forwarded-For is trusted (SOUK_TRUSTED_PROXIES)")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", durationEnv(getenv, "SOUK_SHUTDOWN_TIMEOUT", 15*time.Second), "grace period for in-flight requests (SOUK_SHUTDOWN_TIMEOUT)")
+	fs.StringVar(&c.SMTPURL, "smtp-url", "", "smtp://user:password@host:587 (or smtps://…:465, ?from=address); empty = e-mails stay in the outbox (SMTP_URL)")
 	fs.IntVar(&c.BodyLimitMB, "body-limit-mb", intEnv(getenv, "SOUK_BODY_LIMIT_MB", 64), "largest request body in MiB: photo uploads (20 MB a file); other forms are capped at 1 MiB (SOUK_BODY_LIMIT_MB)")
 	for _, add := range extra {
 		add(fs)
@@ -78,7 +84,7 @@ func loadConfig(name string, args []string, getenv func(string) string, stderr i
 	for flagName, v := range map[string]struct {
 		dst *string
 		env string
-	}{"database-url": {&c.DatabaseURL, "DATABASE_URL"}, "s3-access-key": {&c.S3AccessKey, "S3_ACCESS_KEY"}, "s3-secret-key": {&c.S3SecretKey, "S3_SECRET_KEY"}} {
+	}{"database-url": {&c.DatabaseURL, "DATABASE_URL"}, "s3-access-key": {&c.S3AccessKey, "S3_ACCESS_KEY"}, "s3-secret-key": {&c.S3SecretKey, "S3_SECRET_KEY"}, "smtp-url": {&c.SMTPURL, "SMTP_URL"}} {
 		if !set[flagName] {
 			*v.dst = getenv(v.env)
 		}
@@ -172,6 +178,9 @@ func (c Config) validate(problems ...string) error {
 	if c.BodyLimitMB < 1 || c.BodyLimitMB > 512 {
 		problems = append(problems, "SOUK_BODY_LIMIT_MB must be between 1 and 512")
 	}
+	if err := handlers.ValidateSMTPURL(c.SMTPURL); err != nil {
+		problems = append(problems, err.Error())
+	}
 	for _, p := range c.trustedProxies() {
 		if net.ParseIP(p) == nil {
 			if _, _, err := net.ParseCIDR(p); err != nil {
@@ -217,6 +226,7 @@ func (c Config) LogValue() slog.Value {
 		slog.String("s3_region", c.S3Region),
 		slog.String("trusted_proxies", c.TrustedProxies),
 		slog.Duration("shutdown_timeout", c.ShutdownTimeout),
+		slog.String("smtp", maskURL(c.SMTPURL, "outbox only")),
 	)
 }
 

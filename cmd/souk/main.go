@@ -146,6 +146,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	// --- Web
 	h, err := handlers.New(handlers.Deps{DB: db, Store: store, Logger: log, Config: handlers.Config{
 		BaseURL: cfg.BaseURL, TrustedProxies: cfg.trustedProxies(), BodyLimit: cfg.BodyLimitMB << 20,
+		SMTPURL: cfg.SMTPURL,
 	}})
 	if err != nil {
 		return err
