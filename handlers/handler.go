@@ -165,8 +165,11 @@ func (h *Handler) logPanic(c *fiber.Ctx, e any) {
 // SetReady switches /readyz; shutdown turns it off first so the balancer stops sending traffic.
 func (h *Handler) SetReady(ready bool) { h.ready.Store(ready) }
 
+// jobsEvery is how often expired waitlist offers move on and pending e-mails are sent.
+const jobsEvery = time.Minute
+
 // RunJanitor deletes expired sessions and limiter counters until ctx ends, and every hour the
-// photo objects no row points to (handlers/photos.go); each round also expires the booth
+// photo objects no row points to (handlers/photos.go); every minute it also expires the booth
 // offers whose deadline passed and sends the outbox (handlers/review.go, outbox.go). Every
 // instance may run it: the deletes are idempotent, expiries and e-mails are claimed once.
 func (h *Handler) RunJanitor(ctx context.Context, every time.Duration) {
@@ -174,15 +177,19 @@ func (h *Handler) RunJanitor(ctx context.Context, every time.Duration) {
 	defer t.Stop()
 	sweep := time.NewTicker(sweepEvery)
 	defer sweep.Stop()
+	// Offers and e-mails are waited for by people: checked every minute, not every sweep.
+	jobs := time.NewTicker(jobsEvery)
+	defer jobs.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-sweep.C:
 			h.sweepOrphans(ctx)
-		case <-t.C:
+		case <-jobs.C:
 			h.expireOffers(ctx, time.Now())
 			h.deliverOutboxJob(ctx)
+		case <-t.C:
 			n, err := h.kv.DeleteExpired(ctx)
 			if err != nil {
 				h.log.Warn("delete expired sessions", slog.Any("error", err))

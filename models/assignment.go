@@ -210,6 +210,13 @@ func OfferNextWaitlisted(ctx context.Context, tx *gorm.DB, actorID, fairID int64
 	}
 	deadline := now.Add(OfferWindow)
 	for _, cand := range line {
+		full, err := regionQuotaFull(ctx, tx, fairID, cand.ArtisanID)
+		if err != nil {
+			return nil, err
+		}
+		if full {
+			continue // the place goes to the next region that still has room
+		}
 		res := tx.WithContext(ctx).Model(&Application{}).Where("id = ? AND status = ?", cand.ID, AppWaitlisted).
 			Updates(map[string]any{"status": AppOffered, "offer_expires_at": deadline, "updated_at": now})
 		if res.Error != nil {
@@ -238,4 +245,29 @@ func OfferNextWaitlisted(ctx context.Context, tx *gorm.DB, actorID, fairID int64
 		return &offered, nil
 	}
 	return nil, nil
+}
+
+// regionQuotaFull tells whether the artisan's region already has as many accepted (or offered)
+// exhibitors at the fair as its quota allows; no quota means never full.
+func regionQuotaFull(ctx context.Context, tx *gorm.DB, fairID, artisanID int64) (bool, error) {
+	var quota []int
+	err := tx.WithContext(ctx).Table("fair_region_quotas q").Select("q.quota").
+		Joins("JOIN artisans a ON a.region_code = q.region_code").
+		Where("q.fair_id = ? AND a.id = ?", fairID, artisanID).Scan(&quota).Error
+	if err != nil {
+		return false, fmt.Errorf("region quota of artisan %d: %w", artisanID, translateError(err))
+	}
+	if len(quota) == 0 {
+		return false, nil
+	}
+	var taken int64
+	err = tx.WithContext(ctx).Table("applications ap").
+		Joins("JOIN artisans a ON a.id = ap.artisan_id").
+		Joins("JOIN artisans me ON me.region_code = a.region_code AND me.id = ?", artisanID).
+		Where("ap.fair_id = ? AND ap.status IN ?", fairID, []ApplicationStatus{AppAccepted, AppOffered}).
+		Count(&taken).Error
+	if err != nil {
+		return false, fmt.Errorf("region exhibitors of artisan %d: %w", artisanID, translateError(err))
+	}
+	return taken >= int64(quota[0]), nil
 }

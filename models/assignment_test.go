@@ -315,3 +315,35 @@ func TestOfferNextWaitlistedInOrderAndOnce(t *testing.T) {
 		}
 	})
 }
+
+// TestOfferSkipsRegionsAtTheirQuota: a freed place goes to the first waitlisted artisan whose
+// region still has room under the fair's quota.
+func TestOfferSkipsRegionsAtTheirQuota(t *testing.T) {
+	dbtest.EachDialect(t, func(t *testing.T, db *gorm.DB) {
+		ctx := context.Background()
+		now := time.Now().UTC()
+		fx := newFairFixture(t, db, 0, 6) // regions cycle FM, MS, RSK, SM, ORI, FM
+		// FM has one accepted exhibitor (app 0) and a quota of 1; app 5 (FM) is first in line,
+		// app 1 (MS) second.
+		must(t, db.Create(&models.FairRegionQuota{FairID: fx.Fair.ID, RegionCode: "FM", Quota: 1}).Error)
+		for id, pos := range map[int64]int{fx.Apps[5].ID: 1, fx.Apps[1].ID: 2} {
+			must(t, db.Model(&models.Application{}).Where("id = ?", id).
+				Updates(map[string]any{"status": models.AppWaitlisted, "waitlist_position": pos}).Error)
+		}
+		for _, a := range fx.Apps[2:5] {
+			must(t, db.Model(&models.Application{}).Where("id = ?", a.ID).Update("status", models.AppRejected).Error)
+		}
+		var offered *models.Application
+		must(t, models.WithTx(ctx, db, func(tx *gorm.DB) error {
+			var err error
+			offered, err = models.OfferNextWaitlisted(ctx, tx, fx.Organizer.ID, fx.Fair.ID, now)
+			return err
+		}))
+		if offered == nil || offered.ID != fx.Apps[1].ID {
+			t.Fatalf("offered %+v, want application %d (MS): FM is at its quota", offered, fx.Apps[1].ID)
+		}
+		if a := reloadApp(t, db, fx.Apps[5].ID); a.Status != models.AppWaitlisted {
+			t.Fatalf("FM applicant over the quota is %s, want still waitlisted", a.Status)
+		}
+	})
+}

@@ -174,6 +174,9 @@ func SeedDemoFair(ctx context.Context, db *gorm.DB) (SeedFairReport, error) {
 					return fmt.Errorf("demo stand %s: %w", d.stand, translateError(err))
 				}
 			}
+			if err := seedDemoNotices(ctx, tx, fair, app, d); err != nil {
+				return err
+			}
 			var productIDs []int64
 			if err := tx.WithContext(ctx).Model(&Product{}).Where("artisan_id = ? AND status = ?", a.ID, ProductPublished).
 				Order("id").Limit(3).Pluck("id", &productIDs).Error; err != nil {
@@ -195,4 +198,37 @@ func SeedDemoFair(ctx context.Context, db *gorm.DB) (SeedFairReport, error) {
 		return nil
 	})
 	return report, err
+}
+
+// seedDemoNotices writes the e-mails the demo decisions would have sent, so the outbox page
+// has something to show on a fresh install.
+func seedDemoNotices(ctx context.Context, tx *gorm.DB, fair Fair, app Application, d demoApplication) error {
+	base := map[string]string{"fair": fair.Name}
+	type notice struct {
+		kind   string
+		params map[string]string
+	}
+	notices := []notice{{NoticeApplicationReceived, base}}
+	switch d.status {
+	case AppAccepted:
+		notices = append(notices, notice{NoticeApplicationAccepted, base})
+		if d.stand != "" {
+			notices = append(notices, notice{NoticeStandAssigned, map[string]string{"fair": fair.Name, "stand": d.stand,
+				"fee_state": string(app.FeeState), "fee_cents": fmt.Sprint(app.FeeCents)}})
+		}
+	case AppWaitlisted:
+		notices = append(notices, notice{NoticeApplicationWaitlist, map[string]string{"fair": fair.Name, "note": d.note, "position": fmt.Sprint(d.waitlistPos)}})
+	case AppRejected:
+		notices = append(notices, notice{NoticeApplicationRejected, map[string]string{"fair": fair.Name, "note": d.note}})
+	}
+	for _, n := range notices {
+		params := map[string]string{}
+		for k, v := range n.params {
+			params[k] = v
+		}
+		if err := notifyArtisan(ctx, tx, app.ArtisanID, n.kind, params); err != nil {
+			return fmt.Errorf("demo notice for %s: %w", d.slug, err)
+		}
+	}
+	return nil
 }

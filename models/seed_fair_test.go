@@ -56,6 +56,11 @@ func TestSeedDemoFair(t *testing.T) {
 				t.Errorf("no demo application with fee state %s", fs)
 			}
 		}
+		var mails int64
+		must(t, db.Model(&models.OutboxEmail{}).Count(&mails).Error)
+		if mails < int64(report.Applications) {
+			t.Errorf("%d demo e-mails in the outbox, want at least one per application (%d)", mails, report.Applications)
+		}
 		again, err := models.SeedDemoFair(ctx, db)
 		if err != nil || again.Stands != 0 || again.Applications != 0 {
 			t.Fatalf("second seed: %+v, %v; want nothing added", again, err)
