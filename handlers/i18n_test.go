@@ -13,6 +13,7 @@ import (
 	"io/fs"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -502,5 +503,34 @@ func TestLocalizedDatesAndCounts(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestLanguageLinksOfARefusedForm: a form shown again after a POST links the languages to the
+// page the form came from, not to its POST-only address.
+func TestLanguageLinksOfARefusedForm(t *testing.T) {
+	a := newTestApp(t, nil)
+	c := a.client()
+	token := c.csrf("/signup")
+	req := httptest.NewRequest(http.MethodPost, "/signup", strings.NewReader(url.Values{"_csrf": {token}, "email": {"not-an-email"}}.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Referer", "http://example.com/signup?next=%2Fstudio")
+	resp, body := c.do(req)
+	if resp.StatusCode != http.StatusUnprocessableEntity {
+		t.Fatalf("bad signup: status %d, want 422", resp.StatusCode)
+	}
+	if !strings.Contains(body, `href="/signup?lang=ar&amp;next=%2Fstudio"`) {
+		t.Fatalf("language link of the refused form does not lead back to the form page")
+	}
+	// A foreign Referer is not followed.
+	req = httptest.NewRequest(http.MethodPost, "/signup", strings.NewReader(url.Values{"_csrf": {token}, "email": {"x"}}.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Referer", "http://evil.example/phish")
+	resp, body = c.do(req)
+	if resp.StatusCode == http.StatusUnprocessableEntity && !strings.Contains(body, `href="/?lang=ar"`) {
+		t.Fatal("refused form with a foreign Referer: language links should fall back to the home page")
+	}
+	if strings.Contains(body, "phish") {
+		t.Fatal("language link follows a foreign Referer")
 	}
 }

@@ -292,15 +292,30 @@ func pageHasForm(name string) bool {
 }
 
 func languageLinks(c *fiber.Ctx, current string) []langLink {
-	q, _ := url.ParseQuery(string(c.Request().URI().QueryString()))
+	path, rawQuery := c.Path(), string(c.Request().URI().QueryString())
+	if c.Method() != fiber.MethodGet && c.Method() != fiber.MethodHead {
+		// A refused form is shown again at its POST address, which a link cannot open: switch
+		// language on the page the form came from (same site only).
+		path, rawQuery = formOrigin(c)
+	}
+	q, _ := url.ParseQuery(rawQuery)
 	links := make([]langLink, 0, len(supportedLanguages))
 	for _, tag := range supportedLanguages {
 		base, _ := tag.Base()
 		code := base.String()
 		q.Set("lang", code)
-		links = append(links, langLink{Code: code, Name: languageNames[code], URL: c.Path() + "?" + q.Encode(), Current: code == current})
+		links = append(links, langLink{Code: code, Name: languageNames[code], URL: path + "?" + q.Encode(), Current: code == current})
 	}
 	return links
+}
+
+// formOrigin is the path and query of the same-site page a POST came from ("/" when unknown).
+func formOrigin(c *fiber.Ctx) (string, string) {
+	ref, err := url.Parse(c.Get(fiber.HeaderReferer))
+	if err != nil || ref.Host != c.Hostname() || !strings.HasPrefix(ref.Path, "/") || strings.HasPrefix(ref.Path, "//") {
+		return "/", ""
+	}
+	return ref.Path, ref.RawQuery
 }
 
 func templateFuncs(assetURL func(string) (string, error)) template.FuncMap {
