@@ -69,13 +69,16 @@ type Application struct {
 	FeeState         FeeState `gorm:"default:none"`
 	FeeCents         int64
 	// FeeCovered marks the fee as paid by the chamber programme (set by organizers).
-	FeeCovered  bool
-	FeeNote     string
-	FeePaidAt   *time.Time
-	SubmittedAt time.Time
-	WithdrawnAt *time.Time
-	CreatedAt   time.Time
-	UpdatedAt   time.Time
+	FeeCovered bool
+	FeeNote    string
+	FeePaidAt  *time.Time
+	// FeeAttempt and FeeCheckoutSessionID track the online payment of the booth fee.
+	FeeAttempt           int
+	FeeCheckoutSessionID *string
+	SubmittedAt          time.Time
+	WithdrawnAt          *time.Time
+	CreatedAt            time.Time
+	UpdatedAt            time.Time
 }
 
 // ApplicationProduct links an application to a product the artisan means to exhibit.

@@ -41,8 +41,10 @@ type Fair struct {
 	Currency            string    `gorm:"default:EUR"`
 	FeePolicy           FeePolicy `gorm:"default:stand_price"`
 	VisitorRegistration bool
-	CreatedAt           time.Time
-	UpdatedAt           time.Time
+	// CommissionBP is the organizer's commission on sales at the fair, in basis points.
+	CommissionBP int `gorm:"column:commission_bp"`
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
 }
 
 // FeePolicy says how booth fees are set for a fair.

@@ -48,6 +48,15 @@ var schemaModels = []any{
 	&models.FairRegionQuota{},
 	&models.AllocationProposal{},
 	&models.OutboxEmail{},
+	&models.Cart{},
+	&models.CartItem{},
+	&models.ShippingRate{},
+	&models.Order{},
+	&models.OrderPart{},
+	&models.OrderLine{},
+	&models.StripeEvent{},
+	&models.Refund{},
+	&models.StandSale{},
 }
 
 // dbOnlyColumns are columns no model maps on purpose, each with its reason.
@@ -60,6 +69,7 @@ var dbOnlyColumns = map[string]string{
 var notTables = map[string]string{
 	"AllocStand":       "input of the in-memory allocation proposal, read from stands",
 	"AllocApplication": "input of the in-memory allocation proposal, read from applications",
+	"FairApplicationRow": "a row of the organizers' application list, joined from applications and artisans",
 }
 
 func parseModel(t *testing.T, db *gorm.DB, model any) *schema.Schema {
