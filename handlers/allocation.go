@@ -79,7 +79,9 @@ func (h *Handler) allocationFair(c *fiber.Ctx) (models.Fair, error) {
 	return models.GetFair(c.UserContext(), h.db, id)
 }
 
-func allocationURL(f models.Fair) string { return "/admin/fairs/" + strconv.FormatInt(f.ID, 10) + "/allocation" }
+func allocationURL(f models.Fair) string {
+	return "/admin/fairs/" + strconv.FormatInt(f.ID, 10) + "/allocation"
+}
 
 func (h *Handler) showAllocation(c *fiber.Ctx) error {
 	f, err := h.allocationFair(c)

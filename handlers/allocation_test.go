@@ -221,4 +221,3 @@ func TestConcurrentAssignmentsFromTwoInstances(t *testing.T) {
 		t.Fatalf("%d applications hold the stand and %d assignments were recorded, want exactly 1 and 1", holders, audits)
 	}
 }
-

@@ -47,23 +47,24 @@ const (
 	tplAdminFairNew    = "admin_fair_new"
 	tplAdminFairGrid   = "admin_fair_grid"
 	tplAdminFairImport = "admin_fair_import"
-// fairs-admin-templates-const
+	// fairs-admin-templates-const
 	tplFairPlan  = "fair_plan"
 	tplStand     = "stand"
 	tplStandSign = "stand_sign"
-// plan-templates-const
+	// plan-templates-const
 	tplStudioApplications  = "studio_applications"
 	tplStudioApplication   = "studio_application"
 	tplChamberApplications = "chamber_applications"
 	tplChamberApplication  = "chamber_application"
-// applications-templates-const
+	// applications-templates-const
 	tplReviewList     = "admin_applications"
 	tplReviewApp      = "admin_application"
 	tplReviewQuotas   = "admin_quotas"
 	tplReviewWaitlist = "admin_waitlist"
 	tplAdminOutbox    = "admin_outbox"
-// review-templates-const
+	// review-templates-const
 	tplAdminAllocation = "admin_allocation"
+
 // allocation-templates-const
 )
 

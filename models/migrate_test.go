@@ -67,8 +67,8 @@ var dbOnlyColumns = map[string]string{
 // notTables names structs of package models that look like tables (an ID field or a
 // primaryKey tag) but are not stored; add one here only with a reason.
 var notTables = map[string]string{
-	"AllocStand":       "input of the in-memory allocation proposal, read from stands",
-	"AllocApplication": "input of the in-memory allocation proposal, read from applications",
+	"AllocStand":         "input of the in-memory allocation proposal, read from stands",
+	"AllocApplication":   "input of the in-memory allocation proposal, read from applications",
 	"FairApplicationRow": "a row of the organizers' application list, joined from applications and artisans",
 }
 
