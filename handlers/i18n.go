@@ -39,8 +39,11 @@ func newTranslator(locales fs.FS) (*translator, error) {
 		base, _ := tag.Base()
 		// One catalog per language and area: active.fr.toml, fairs.fr.toml, … ("<area>.<lang>.toml").
 		names, err := fs.Glob(locales, "*."+base.String()+".toml")
-		if err != nil || len(names) == 0 {
-			return nil, fmt.Errorf("no catalog for %s: %v", base, err)
+		if err != nil {
+			return nil, fmt.Errorf("list catalogs for %s: %w", base, err)
+		}
+		if len(names) == 0 {
+			return nil, fmt.Errorf("no catalog for %s in views/locales", base)
 		}
 		for _, name := range names {
 			data, err := fs.ReadFile(locales, name)

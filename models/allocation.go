@@ -337,7 +337,7 @@ func newAllocPlan(in []AllocStand) *allocPlan {
 func allocIntern(ids map[string]int32, s string) int32 {
 	id, ok := ids[s]
 	if !ok {
-		id = int32(len(ids))
+		id = int32(len(ids)) //nolint:gosec // at most one id per stand or application: far below 2^31
 		ids[s] = id
 	}
 	return id

@@ -207,7 +207,7 @@ func TestApplyRules(t *testing.T) {
 			pending := newFlowArtisan(t, db, "FM", false)
 			p := flowProduct(t, db, pending.Artisan, models.ProductPublished)
 			_, err := models.Apply(ctx, db, pending.User.ID, fair.ID, flowInput(p), flowNow)
-			flowExpectRule(t, err, models.MsgApplyNotVerified, models.ErrInvalidState)
+			_ = flowExpectRule(t, err, models.MsgApplyNotVerified, models.ErrInvalidState)
 			nothingChanged(t)
 		})
 		t.Run("account without a profile", func(t *testing.T) {
@@ -216,7 +216,7 @@ func TestApplyRules(t *testing.T) {
 				t.Fatal(err)
 			}
 			_, err = models.Apply(ctx, db, u.ID, fair.ID, flowInput(mine), flowNow)
-			flowExpectRule(t, err, models.MsgApplyNoProfile, models.ErrInvalidState)
+			_ = flowExpectRule(t, err, models.MsgApplyNoProfile, models.ErrInvalidState)
 			nothingChanged(t)
 		})
 		t.Run("outside the window", func(t *testing.T) {
@@ -229,14 +229,14 @@ func TestApplyRules(t *testing.T) {
 			}
 			past := flowFair(t, db, models.FairOpen, flowTimePtr(flowNow.AddDate(0, -2, 0)), flowTimePtr(flowNow.Add(-time.Second)))
 			_, err = models.Apply(ctx, db, me.User.ID, past.ID, flowInput(mine), flowNow)
-			flowExpectRule(t, err, models.MsgApplyClosed, models.ErrInvalidState)
+			_ = flowExpectRule(t, err, models.MsgApplyClosed, models.ErrInvalidState)
 			// The window's last instant is excluded.
 			_, err = models.Apply(ctx, db, me.User.ID, past.ID, flowInput(mine), flowNow.Add(-time.Second))
-			flowExpectRule(t, err, models.MsgApplyClosed, models.ErrInvalidState)
+			_ = flowExpectRule(t, err, models.MsgApplyClosed, models.ErrInvalidState)
 			for _, s := range []models.FairStatus{models.FairClosed, models.FairLive, models.FairArchived} {
 				f := flowFair(t, db, s, nil, nil)
 				_, err = models.Apply(ctx, db, me.User.ID, f.ID, flowInput(mine), flowNow)
-				flowExpectRule(t, err, models.MsgApplyClosed, models.ErrInvalidState)
+				_ = flowExpectRule(t, err, models.MsgApplyClosed, models.ErrInvalidState)
 			}
 			draft := flowFair(t, db, models.FairDraft, nil, nil)
 			if _, err = models.Apply(ctx, db, me.User.ID, draft.ID, flowInput(mine), flowNow); !errors.Is(err, models.ErrNotFound) {
@@ -321,7 +321,7 @@ func TestApplyRules(t *testing.T) {
 			}
 			// Even an invalid second form is told it already applied (the rule comes first).
 			_, err = models.Apply(ctx, db, me.User.ID, fair.ID, models.ApplicationInput{}, flowNow)
-			flowExpectRule(t, err, models.MsgApplyAlreadyApplied, models.ErrConflict)
+			_ = flowExpectRule(t, err, models.MsgApplyAlreadyApplied, models.ErrConflict)
 			if a, m := flowCount(t, db, "applications"), flowCount(t, db, "outbox_emails"); a != apps || m != mails {
 				t.Errorf("refused second application changed rows: applications %d→%d, outbox %d→%d", apps, a, mails, m)
 			}
@@ -421,7 +421,7 @@ func TestUpdateApplicationOnlyWhileSubmitted(t *testing.T) {
 					}
 					return
 				}
-				flowExpectRule(t, err, models.MsgApplicationLocked, models.ErrInvalidState)
+				_ = flowExpectRule(t, err, models.MsgApplicationLocked, models.ErrInvalidState)
 				if after := flowReload(t, db, app.ID); after.Motivation != before.Motivation || after.PreferredKind != before.PreferredKind || after.Status != s {
 					t.Errorf("refused edit changed the application: %+v", after)
 				}
@@ -486,7 +486,7 @@ func TestWithdrawFromEveryState(t *testing.T) {
 					}
 					return
 				}
-				flowExpectRule(t, err, models.MsgWithdrawRefused, models.ErrInvalidState)
+				_ = flowExpectRule(t, err, models.MsgWithdrawRefused, models.ErrInvalidState)
 				if after := flowReload(t, db, app.ID); after.Status != s || after.WithdrawnAt != nil {
 					t.Errorf("refused withdrawal changed the application: %s", after.Status)
 				}
@@ -624,7 +624,7 @@ func TestOfferAnswersFromEveryState(t *testing.T) {
 						}
 						return
 					}
-					flowExpectRule(t, err, models.MsgOfferNotOpen, models.ErrInvalidState)
+					_ = flowExpectRule(t, err, models.MsgOfferNotOpen, models.ErrInvalidState)
 					if after := flowReload(t, db, app.ID); after.Status != s {
 						t.Errorf("refused answer changed the state to %s", after.Status)
 					}
@@ -636,7 +636,7 @@ func TestOfferAnswersFromEveryState(t *testing.T) {
 				flowSetStatus(t, db, app.ID, models.AppOffered) // deadline flowNow + 1h
 				for _, at := range []time.Time{flowNow.Add(time.Hour), flowNow.Add(48 * time.Hour)} {
 					_, err := answer(ctx, db, me.User.ID, app.ID, at)
-					flowExpectRule(t, err, models.MsgOfferExpired, models.ErrInvalidState)
+					_ = flowExpectRule(t, err, models.MsgOfferExpired, models.ErrInvalidState)
 				}
 				if after := flowReload(t, db, app.ID); after.Status != models.AppOffered {
 					t.Errorf("late answer changed the state to %s", after.Status)
@@ -785,7 +785,7 @@ func TestChamberReviewRanksAndRefuses(t *testing.T) {
 						}
 						return
 					}
-					flowExpectRule(t, err, models.MsgChamberReviewLocked, models.ErrInvalidState)
+					_ = flowExpectRule(t, err, models.MsgChamberReviewLocked, models.ErrInvalidState)
 					if got := flowReload(t, db, app.ID); got.Status != s || got.ChamberRecommended != nil {
 						t.Errorf("refused review changed the application: %+v", got)
 					}

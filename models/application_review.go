@@ -983,7 +983,7 @@ func WriteApplicationsCSV(ctx context.Context, db *gorm.DB, fairID int64, w io.W
 // OutboxMaxAttempts is how many times a failing e-mail is tried before it waits for a person.
 const OutboxMaxAttempts = 5
 
-// ErrMailServerDown, wrapped by a sender, says the mail server cannot be reached: the rest of
+// ErrMailServerDown is wrapped by a sender to say the mail server cannot be reached: the rest of
 // the batch waits for the next run instead of failing one by one.
 var ErrMailServerDown = errors.New("mail server unavailable")
 
