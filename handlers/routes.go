@@ -203,6 +203,15 @@ func (h *Handler) routes() []route {
 		{method: fiber.MethodPost, path: "/admin/fairs/:id/allocation/apply", access: organizers, handler: h.applyAllocation},
 		{method: fiber.MethodPost, path: "/admin/fairs/:id/allocation/discard", access: organizers, handler: h.discardAllocation},
 		// allocation-routes-end
+
+		// Cart, checkout, orders and shipping rates (handlers/cart.go, checkout.go, orders.go).
+		// cart-routes-end
+
+		// Payment webhooks, refunds and booth fees (handlers/payments.go).
+		// payments-routes-end
+
+		// Artisans' orders, packing lists, pickups; organizers' orders and settlement (handlers/fulfilment.go).
+		// fulfilment-routes-end
 	}
 }
 
