@@ -64,8 +64,10 @@ const (
 	tplAdminOutbox    = "admin_outbox"
 	// review-templates-const
 	tplAdminAllocation = "admin_allocation"
-
-// allocation-templates-const
+	// allocation-templates-const
+	// cart-templates-const
+	// payments-templates-const
+	// fulfilment-templates-const
 )
 
 var allTemplates = []string{
@@ -85,6 +87,9 @@ var allTemplates = []string{
 	// review-templates
 	tplAdminAllocation,
 	// allocation-templates
+	// cart-templates
+	// payments-templates
+	// fulfilment-templates
 }
 
 // templates is the parsed set of pages; it implements fiber.Views.

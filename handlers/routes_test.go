@@ -72,6 +72,9 @@ var allowedGETPaths = []string{
 	// review-get-routes
 	"/admin/fairs/:id/allocation",
 	// allocation-get-routes
+	// cart-get-routes
+	// payments-get-routes
+	// fulfilment-get-routes
 }
 
 // unlistedRoutes returns the routes app serves that have no line in the table. Fiber answers
