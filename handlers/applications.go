@@ -442,7 +442,7 @@ func (h *Handler) createApplication(c *fiber.Ctx) error {
 			return perr
 		}
 		page.Form = form
-		data := page.Data.(*applicationPageData)
+		data := applicationData(page)
 		if data.Refusal == nil { // the rule changed between the two reads: say what models said
 			data.Refusal = &applRefusal{Title: page.T("ApplCannotApplyTitle"), Text: refusalText(page, re, fair),
 				LinkURL: "/studio/applications", LinkLabel: "ApplSeeOpenFairs"}
@@ -524,7 +524,7 @@ func (h *Handler) showStudioApplication(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	page.Form = applicationFormValues(page.Data.(*applicationPageData).App.Application)
+	page.Form = applicationFormValues(applicationData(page).App.Application)
 	return h.render(c, fiber.StatusOK, tplStudioApplication, page)
 }
 
@@ -608,7 +608,7 @@ func (h *Handler) applicationAction(c *fiber.Ctx, field, success string,
 		if perr != nil {
 			return perr
 		}
-		page.Form = applicationFormValues(page.Data.(*applicationPageData).App.Application)
+		page.Form = applicationFormValues(applicationData(page).App.Application)
 		page.Form.Errors[field] = "ApplConfirmRequired"
 		return h.render(c, fiber.StatusUnprocessableEntity, tplStudioApplication, page)
 	}
@@ -819,7 +819,8 @@ func (h *Handler) showChamberApplication(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	page.Form = chamberReviewFormValues(page.Data.(chamberApplicationData).App.Application)
+	chamberData, _ := page.Data.(chamberApplicationData) // set by the page builder above
+	page.Form = chamberReviewFormValues(chamberData.App.Application)
 	return h.render(c, fiber.StatusOK, tplChamberApplication, page)
 }
 
@@ -862,7 +863,7 @@ func (h *Handler) reviewChamberApplication(c *fiber.Ctx) error {
 	if form.HasErrors() {
 		return h.render(c, fiber.StatusUnprocessableEntity, tplChamberApplication, page)
 	}
-	data := page.Data.(chamberApplicationData)
+	data, _ := page.Data.(chamberApplicationData) // set by the page builder above
 	back := chamberApplicationPath(id)
 	if in.Back == "list" {
 		back = data.ListURL + "#row-" + strconv.FormatInt(id, 10)
@@ -885,4 +886,14 @@ func (h *Handler) reviewChamberApplication(c *fiber.Ctx) error {
 		webSessionOf(c).addFlashArgs("success", "FlashChamberNotRecommended", "Name", data.App.Artisan.BusinessName)
 	}
 	return c.Redirect(back, fiber.StatusSeeOther)
+}
+
+// applicationData is the typed data of an application page (set by newApplicationPage).
+func applicationData(p *Page) *applicationPageData {
+	d, ok := p.Data.(*applicationPageData)
+	if !ok || d == nil {
+		d = &applicationPageData{}
+		p.Data = d
+	}
+	return d
 }
