@@ -2,6 +2,7 @@ package models
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -197,6 +198,9 @@ func SeedDemoFair(ctx context.Context, db *gorm.DB) (SeedFairReport, error) {
 		}
 		return nil
 	})
+	if errors.Is(err, ErrConflict) {
+		return SeedFairReport{}, nil // another seed run, at the same time, laid out the hall
+	}
 	return report, err
 }
 
