@@ -113,6 +113,7 @@ func (h *Handler) login(c *fiber.Ctx) error {
 	if err := ws.login(u); err != nil {
 		return err
 	}
+	h.mergeCartAtLogin(c, ws, u)
 	ws.addFlash("success", "FlashLoggedIn")
 	return c.Redirect(next, fiber.StatusSeeOther)
 }

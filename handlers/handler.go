@@ -20,9 +20,11 @@ import (
 	"github.com/gofiber/fiber/v2/middleware/requestid"
 	"github.com/gofiber/fiber/v2/middleware/session"
 	"github.com/soukexpo/souk/models"
+	"github.com/soukexpo/souk/payments"
 	"github.com/soukexpo/souk/static"
 	"github.com/soukexpo/souk/storage"
 	"github.com/soukexpo/souk/views"
+	"github.com/valyala/fasthttp"
 	"gorm.io/gorm"
 )
 
@@ -37,6 +39,9 @@ type Config struct {
 	// SMTPURL sends the outbox's e-mails (smtp[s]://user:password@host:port); empty keeps
 	// them in the outbox for organizers to read (handlers/outbox.go).
 	SMTPURL string
+	// MaxInFlight bounds the requests one instance works on at once (default 64); the others
+	// wait their turn (handlers/middleware.go limitInFlight).
+	MaxInFlight int
 }
 
 // Deps are the dependencies of the handlers, wired by cmd/souk.
@@ -45,12 +50,15 @@ type Deps struct {
 	Store  storage.Store
 	Logger *slog.Logger
 	Config Config
+	// Gateway takes the payments (Stripe or pay at the stand); nil means pay at the stand.
+	Gateway payments.Gateway
 }
 
 // Handler holds every dependency of the HTTP handlers; each handler is a method on it.
 type Handler struct {
 	db            *gorm.DB
 	store         storage.Store
+	gateway       payments.Gateway
 	images        *storage.ImageProcessor
 	log           *slog.Logger
 	tr            *translator
@@ -65,6 +73,7 @@ type Handler struct {
 	sessionCookie string
 	validate      *validator.Validate
 	ready         atomic.Bool
+	slots         chan struct{} // one per request being worked on (limitInFlight)
 }
 
 // New parses templates and catalogs (failing fast on any error) and builds the Handler.
@@ -78,7 +87,15 @@ func New(d Deps) (*Handler, error) {
 	if d.Config.BodyLimit <= 0 {
 		d.Config.BodyLimit = 4 << 20
 	}
+	if d.Config.MaxInFlight <= 0 {
+		d.Config.MaxInFlight = 64
+	}
 	h := &Handler{db: d.DB, store: d.Store, log: d.Logger, cfg: d.Config, metrics: newMetrics(), validate: newValidator()}
+	h.slots = make(chan struct{}, d.Config.MaxInFlight)
+	h.gateway = d.Gateway
+	if h.gateway == nil {
+		h.gateway = payments.NewStand()
+	}
 	if d.Config.BaseURL != "" {
 		u, err := url.Parse(d.Config.BaseURL)
 		if err != nil {
@@ -142,12 +159,19 @@ func (h *Handler) App() *fiber.App {
 	app.Use(
 		requestid.New(),
 		h.observe,
+		h.limitInFlight,
 		recover.New(recover.Config{EnableStackTrace: true, StackTraceHandler: h.logPanic}),
 		h.securityHeaders,
 		h.withLocale,
 		h.withSession,
 	)
 	h.register(app)
+	// Fiber fills its list of view sets lazily, unguarded, at the first Render: fill it now,
+	// before any request, so the first concurrent renders cannot race on it. (The unknown
+	// template name renders nothing.)
+	warm := app.AcquireCtx(&fasthttp.RequestCtx{})
+	_ = warm.Render("-", nil)
+	app.ReleaseCtx(warm)
 	return app
 }
 

@@ -14,6 +14,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/soukexpo/souk/models"
 	"github.com/soukexpo/souk/models/dbtest"
+	"github.com/soukexpo/souk/payments"
 	"github.com/soukexpo/souk/storage"
 	"gorm.io/gorm"
 )
@@ -26,8 +27,15 @@ type testApp struct {
 	db  *gorm.DB
 }
 
-// newTestApp builds an instance the way cmd/souk does, on db (SQLite when nil).
+// newTestApp builds an instance the way cmd/souk does, on db (SQLite when nil), paying at
+// the stand.
 func newTestApp(t testing.TB, db *gorm.DB, cfg ...Config) *testApp {
+	t.Helper()
+	return newTestAppWithGateway(t, db, nil, cfg...)
+}
+
+// newTestAppWithGateway is newTestApp with a payment gateway (nil: pay at the stand).
+func newTestAppWithGateway(t testing.TB, db *gorm.DB, gw payments.Gateway, cfg ...Config) *testApp {
 	t.Helper()
 	if db == nil {
 		db = dbtest.SQLite(t)
@@ -40,7 +48,7 @@ func newTestApp(t testing.TB, db *gorm.DB, cfg ...Config) *testApp {
 	if len(cfg) > 0 {
 		c = cfg[0]
 	}
-	h, err := New(Deps{DB: db, Store: store, Logger: dbtest.Logger(), Config: c})
+	h, err := New(Deps{DB: db, Store: store, Logger: dbtest.Logger(), Config: c, Gateway: gw})
 	if err != nil {
 		t.Fatalf("new handlers: %v", err)
 	}

@@ -15,6 +15,9 @@ type metrics struct {
 	registry *prometheus.Registry
 	requests *prometheus.CounterVec
 	duration *prometheus.HistogramVec
+	// webhookVersionMismatch counts authentic Stripe events refused for their API version:
+	// any increase needs the webhook endpoint recreated (alert on it).
+	webhookVersionMismatch prometheus.Counter
 }
 
 func newMetrics() *metrics {
@@ -27,11 +30,14 @@ func newMetrics() *metrics {
 			Name: "souk_http_request_duration_seconds", Help: "HTTP request latency by method and route template.",
 			Buckets: []float64{.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10},
 		}, []string{"method", "route"}),
+		webhookVersionMismatch: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "souk_stripe_webhook_api_version_mismatch_total", Help: "Stripe webhook events refused because of their API version.",
+		}),
 	}
 	m.registry.MustRegister(
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-		m.requests, m.duration,
+		m.requests, m.duration, m.webhookVersionMismatch,
 	)
 	return m
 }

@@ -178,3 +178,31 @@ func trustedProxy(ip string, trusted []string) bool {
 func formEmail(c *fiber.Ctx) string {
 	return models.NormalizeEmail(utils.CopyString(c.FormValue("email")))
 }
+
+// inFlightWait is how long a request waits for its turn before the instance answers 503.
+const inFlightWait = 30 * time.Second
+
+// limitInFlight lets at most Config.MaxInFlight requests work at once; the others wait their
+// turn, in order of arrival, rather than all asking the database pool at the same moment (a
+// burst of checkouts would otherwise overrun the 1.5 s session read). Probes and static files
+// never wait.
+func (h *Handler) limitInFlight(c *fiber.Ctx) error {
+	if p := c.Path(); p == "/healthz" || p == "/readyz" || p == "/metrics" || strings.HasPrefix(p, "/static/") {
+		return c.Next()
+	}
+	select {
+	case h.slots <- struct{}{}:
+	default:
+		wait := time.NewTimer(inFlightWait)
+		defer wait.Stop()
+		select {
+		case h.slots <- struct{}{}:
+		case <-wait.C:
+			return httpError(fiber.StatusServiceUnavailable, "ErrorUnavailable", errors.New("no free slot for the request"))
+		case <-c.Context().Done():
+			return httpError(fiber.StatusServiceUnavailable, "ErrorUnavailable", errors.New("request gone while waiting"))
+		}
+	}
+	defer func() { <-h.slots }()
+	return c.Next()
+}

@@ -65,7 +65,7 @@ func emailLang(locale string) string {
 
 // renderNotice writes an outbox e-mail in the recipient's language from its kind and
 // parameters: greeting, what happened, where to follow the application, signature.
-func (h *Handler) renderNotice(m models.OutboxEmail) (subject, body string) {
+func (h *Handler) renderNotice(ctx context.Context, m models.OutboxEmail) (subject, body string) {
 	lang := emailLang(m.Locale)
 	p := m.NoticeParams()
 	data := map[string]any{
@@ -73,6 +73,9 @@ func (h *Handler) renderNotice(m models.OutboxEmail) (subject, body string) {
 		"Position": p["position"], "Deadline": "", "Fee": "", "Covered": false, "Offer": p["via"] == "offer",
 		"URL": strings.TrimRight(h.cfg.BaseURL, "/") + "/studio/applications",
 	}
+	h.addOrderNoticeData(lang, p, data)
+	h.addPaymentNoticeData(ctx, lang, p, data)
+	data["part"], data["site_url"] = p, strings.TrimRight(h.cfg.BaseURL, "/") // fulfilment notices (order_ready, order_shipped)
 	if d, err := time.Parse(time.RFC3339, p["deadline"]); err == nil {
 		data["Deadline"] = h.reviewDateTime(lang, d)
 	}
@@ -92,7 +95,7 @@ func (h *Handler) renderNotice(m models.OutboxEmail) (subject, body string) {
 	parts := []string{
 		h.tr.localize(lang, "EmailGreeting", nil, data),
 		main,
-		h.tr.localize(lang, "EmailFollowLink", nil, data),
+		h.tr.localize(lang, followLine(m.Kind), nil, data),
 		h.tr.localize(lang, "EmailSignature", nil, data),
 	}
 	return oneLine(subject), strings.Join(parts, "\n\n")
@@ -289,7 +292,7 @@ func (h *Handler) DeliverOutbox(ctx context.Context) (int, error) {
 		return 0, err
 	}
 	return models.DeliverOutbox(ctx, h.db, outboxBatch, time.Now, func(m models.OutboxEmail) (string, string, error) {
-		subject, body := h.renderNotice(m)
+		subject, body := h.renderNotice(ctx, m)
 		msg, err := s.buildMessage(m, subject, body, time.Now())
 		if err != nil {
 			return "", "", err
@@ -418,7 +421,7 @@ func (h *Handler) showOutbox(c *fiber.Ctx) error {
 		case m.SentAt != nil:
 			row.State, row.SentAt, row.Subject, row.Body = "sent", h.reviewDateTime(page.Lang, *m.SentAt), m.Subject, m.Body
 		default:
-			row.Subject, row.Body = h.renderNotice(m)
+			row.Subject, row.Body = h.renderNotice(c.UserContext(), m)
 			switch {
 			case m.LastError != "":
 				row.State = "failed"
@@ -432,4 +435,13 @@ func (h *Handler) showOutbox(c *fiber.Ctx) error {
 	}
 	page.Data = data
 	return h.render(c, fiber.StatusOK, tplAdminOutbox, page)
+}
+
+// followLine is the e-mail's line on where to follow up: the order for a buyer's e-mail, the
+// application for an artisan's.
+func followLine(kind string) string {
+	if strings.HasPrefix(kind, "order_") {
+		return "EmailFollowOrder"
+	}
+	return "EmailFollowLink"
 }

@@ -179,7 +179,7 @@ func TestDeliverOutboxOverSMTP(t *testing.T) {
 	}
 	hdr, body := decodeMail(t, got[0].Data)
 	subject, err := new(mime.WordDecoder).DecodeHeader(hdr.Get("Subject"))
-	wantSubject, wantBody := a.h.renderNotice(ar)
+	wantSubject, wantBody := a.h.renderNotice(context.Background(), ar)
 	if err != nil || subject != wantSubject {
 		t.Errorf("subject %q (%v), want %q", subject, err, wantSubject)
 	}
@@ -331,7 +331,7 @@ func TestRenderNoticeEveryKindInEveryLanguage(t *testing.T) {
 					"deadline": deadline.Format(time.RFC3339), "fee_state": "fee_due", "fee_cents": "45000", "note": "Motif précis", "position": "3"}
 				b, _ := jsonMarshal(params)
 				m.Params = b
-				subject, body := a.h.renderNotice(m)
+				subject, body := a.h.renderNotice(context.Background(), m)
 				for _, bad := range []string{"Email_", "<no value>", "{{", "%!"} {
 					if strings.Contains(subject+body, bad) {
 						t.Errorf("rendered e-mail contains %q:\n%s\n%s", bad, subject, body)
@@ -355,7 +355,7 @@ func TestRenderNoticeEveryKindInEveryLanguage(t *testing.T) {
 		}
 	}
 	// An unknown kind still gives a readable e-mail.
-	subject, body := a.h.renderNotice(models.OutboxEmail{Kind: "something_new", Locale: "en", Params: `{"fair":"Salon","artisan":"A"}`})
+	subject, body := a.h.renderNotice(context.Background(), models.OutboxEmail{Kind: "something_new", Locale: "en", Params: `{"fair":"Salon","artisan":"A"}`})
 	if strings.Contains(subject+body, "Email_") || !strings.Contains(subject, "Salon") {
 		t.Errorf("unknown kind: %q %q", subject, body)
 	}

@@ -65,8 +65,19 @@ const (
 	// review-templates-const
 	tplAdminAllocation = "admin_allocation"
 	// allocation-templates-const
+	tplCart          = "cart"
+	tplCheckout      = "checkout"
+	tplOrder         = "order"
+	tplAdminShipping = "admin_shipping"
 	// cart-templates-const
 	// payments-templates-const
+	tplFulStudioOrders = "studio_orders"
+	tplFulPacking      = "studio_packing"
+	tplFulPickup       = "studio_pickup"
+	tplFulStandSales   = "studio_stand_sales"
+	tplFulAdminOrders  = "admin_orders"
+	tplFulAdminOrder   = "admin_order"
+	tplFulSettlement   = "admin_settlement"
 	// fulfilment-templates-const
 )
 
@@ -87,8 +98,10 @@ var allTemplates = []string{
 	// review-templates
 	tplAdminAllocation,
 	// allocation-templates
+	tplCart, tplCheckout, tplOrder, tplAdminShipping,
 	// cart-templates
 	// payments-templates
+	tplFulStudioOrders, tplFulPacking, tplFulPickup, tplFulStandSales, tplFulAdminOrders, tplFulAdminOrder, tplFulSettlement,
 	// fulfilment-templates
 }
 
@@ -163,7 +176,8 @@ type Page struct {
 	Form      *Form
 	Data      any
 
-	tr *translator
+	tr        *translator
+	cartCount int // pieces in the visitor's cart, for the header (handlers/cart.go)
 }
 
 // T translates a message id; extra arguments are key/value pairs for the message's template.
@@ -270,6 +284,7 @@ func (h *Handler) newPage(c *fiber.Ctx, titleID string) *Page {
 	}
 	p.Title = p.T(titleID)
 	p.LangLinks = languageLinks(c, lang)
+	p.cartCount = sessionCartCount(c)
 	if ws := webSessionOf(c); ws != nil {
 		p.Flashes = ws.takeFlashes()
 		if p.User != nil || ws.hasToken() {

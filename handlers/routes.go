@@ -205,12 +205,42 @@ func (h *Handler) routes() []route {
 		// allocation-routes-end
 
 		// Cart, checkout, orders and shipping rates (handlers/cart.go, checkout.go, orders.go).
+		{method: fiber.MethodGet, path: "/cart", access: anyone, handler: h.showCart},
+		{method: fiber.MethodPost, path: "/cart/add", access: anyone, handler: h.addToCart},
+		{method: fiber.MethodPost, path: "/cart/update", access: anyone, handler: h.updateCart},
+		{method: fiber.MethodPost, path: "/cart/remove", access: anyone, handler: h.removeFromCart},
+		{method: fiber.MethodGet, path: "/checkout", access: anyone, handler: h.showCheckout},
+		{method: fiber.MethodPost, path: "/checkout", access: anyone, handler: h.placeOrder},
+		{method: fiber.MethodGet, path: "/checkout/success", access: anyone, handler: h.showCheckoutSuccess},
+		{method: fiber.MethodGet, path: "/orders/:code", access: anyone, handler: h.showOrder},
+		{method: fiber.MethodPost, path: "/orders/:code/cancel", access: anyone, handler: h.cancelOrder},
+		{method: fiber.MethodGet, path: "/admin/shipping", access: organizers, handler: h.showShipping},
+		{method: fiber.MethodPost, path: "/admin/shipping", access: organizers, handler: h.saveShipping},
 		// cart-routes-end
 
 		// Payment webhooks, refunds and booth fees (handlers/payments.go).
+		{method: fiber.MethodPost, path: "/webhooks/stripe", access: anyone, handler: h.stripeWebhook, noCSRF: true},
+		{method: fiber.MethodPost, path: "/admin/orders/:code/refund", access: organizers, handler: h.refundOrder},
+		{method: fiber.MethodPost, path: "/studio/applications/:id/pay-fee", access: artisans, handler: h.payBoothFee},
 		// payments-routes-end
 
 		// Artisans' orders, packing lists, pickups; organizers' orders and settlement (handlers/fulfilment.go).
+		{method: fiber.MethodGet, path: "/studio/orders", access: artisans, handler: h.showStudioOrders},
+		{method: fiber.MethodGet, path: "/studio/orders/packing", access: artisans, handler: h.showPackingList},
+		{method: fiber.MethodPost, path: "/studio/orders/parts/:id/ready", access: artisans, handler: h.markPartReady},
+		{method: fiber.MethodPost, path: "/studio/orders/parts/:id/shipped", access: artisans, handler: h.markPartShipped},
+		{method: fiber.MethodPost, path: "/studio/orders/parts/:id/delivered", access: artisans, handler: h.markPartDelivered},
+		{method: fiber.MethodGet, path: "/studio/pickup", access: artisans, handler: h.showPickup},
+		{method: fiber.MethodPost, path: "/studio/pickup", access: artisans, handler: h.handOver},
+		{method: fiber.MethodGet, path: "/studio/stand-sales", access: artisans, handler: h.showStandSales},
+		{method: fiber.MethodPost, path: "/studio/stand-sales", access: artisans, handler: h.recordStandSale},
+		// "orders.csv" comes before "orders/:code".
+		{method: fiber.MethodGet, path: "/admin/orders", access: organizers, handler: h.showAdminOrders},
+		{method: fiber.MethodGet, path: "/admin/orders.csv", access: organizers, handler: h.exportOrders},
+		{method: fiber.MethodGet, path: "/admin/orders/:code", access: organizers, handler: h.showAdminOrder},
+		{method: fiber.MethodGet, path: "/admin/fairs/:id/settlement", access: organizers, handler: h.showSettlement},
+		{method: fiber.MethodGet, path: "/admin/fairs/:id/settlement.csv", access: organizers, handler: h.exportSettlement},
+		{method: fiber.MethodPost, path: "/admin/fairs/:id/settlement/commission", access: organizers, handler: h.setCommission},
 		// fulfilment-routes-end
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/soukexpo/souk/handlers"
+	"github.com/soukexpo/souk/payments"
 )
 
 // Config is the whole configuration of souk, read from the environment and overridden by
@@ -38,6 +39,9 @@ type Config struct {
 	// SMTPURL sends e-mails (smtp[s]://user:password@host:port?from=address); empty keeps
 	// them in the outbox, read by organizers at /admin/outbox.
 	SMTPURL string
+	// Stripe turns card payments on when its SecretKey (STRIPE_SECRET_KEY) is set, with
+	// STRIPE_WEBHOOK_SECRET and optionally STRIPE_API_BASE (stripe-mock); else pay at the stand.
+	Stripe payments.Config
 }
 
 // envDefault returns getenv(name) or def when unset.
@@ -89,6 +93,9 @@ func loadConfig(name string, args []string, getenv func(string) string, stderr i
 			*v.dst = getenv(v.env)
 		}
 	}
+	// Stripe settings come from the environment only: secrets never appear as flags.
+	c.Stripe = payments.Config{SecretKey: getenv("STRIPE_SECRET_KEY"), WebhookSecret: getenv("STRIPE_WEBHOOK_SECRET"),
+		APIBase: getenv("STRIPE_API_BASE")}
 	if c.BaseURL == "" {
 		c.BaseURL = "http://" + c.Addr
 	}
@@ -181,6 +188,9 @@ func (c Config) validate(problems ...string) error {
 	if err := handlers.ValidateSMTPURL(c.SMTPURL); err != nil {
 		problems = append(problems, err.Error())
 	}
+	if _, err := payments.New(c.Stripe); err != nil {
+		problems = append(problems, err.Error())
+	}
 	for _, p := range c.trustedProxies() {
 		if net.ParseIP(p) == nil {
 			if _, _, err := net.ParseCIDR(p); err != nil {
@@ -227,6 +237,7 @@ func (c Config) LogValue() slog.Value {
 		slog.String("trusted_proxies", c.TrustedProxies),
 		slog.Duration("shutdown_timeout", c.ShutdownTimeout),
 		slog.String("smtp", maskURL(c.SMTPURL, "outbox only")),
+		slog.Any("payments", c.Stripe),
 	)
 }
 

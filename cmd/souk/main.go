@@ -21,6 +21,7 @@ import (
 
 	"github.com/soukexpo/souk/handlers"
 	"github.com/soukexpo/souk/models"
+	"github.com/soukexpo/souk/payments"
 	"github.com/soukexpo/souk/storage"
 	"gorm.io/gorm"
 )
@@ -143,8 +144,17 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		}
 	}()
 
+	// --- Payments: Stripe Checkout with a key, else pay at the stand
+	stripeCfg := cfg.Stripe
+	stripeCfg.Logger = log
+	gateway, err := payments.New(stripeCfg)
+	if err != nil {
+		return err
+	}
+	log.Info("payments", slog.String("gateway", gateway.Name()))
+
 	// --- Web
-	h, err := handlers.New(handlers.Deps{DB: db, Store: store, Logger: log, Config: handlers.Config{
+	h, err := handlers.New(handlers.Deps{DB: db, Store: store, Logger: log, Gateway: gateway, Config: handlers.Config{
 		BaseURL: cfg.BaseURL, TrustedProxies: cfg.trustedProxies(), BodyLimit: cfg.BodyLimitMB << 20,
 		SMTPURL: cfg.SMTPURL,
 	}})
@@ -157,6 +167,21 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	bgCtx, stopBackground := context.WithCancel(ctx)
 	defer stopBackground()
 	go h.RunJanitor(bgCtx, 10*time.Minute)
+	// Payment reconciliation runs once across instances: River on PostgreSQL, a ticker on SQLite.
+	jobs, err := models.NewJobs(ctx, db, cfg.DatabaseURL, h.PeriodicTasks(), log)
+	if err != nil {
+		return err
+	}
+	if err := jobs.Start(bgCtx); err != nil {
+		return err
+	}
+	defer func() {
+		stopCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.ShutdownTimeout)
+		defer cancel()
+		if err := jobs.Stop(stopCtx); err != nil {
+			log.Warn("stop jobs", slog.Any("error", err))
+		}
+	}()
 
 	// --- Serve until a signal, then drain
 	ln, err := net.Listen("tcp", cfg.Addr)
@@ -246,6 +271,11 @@ func seed(ctx context.Context, args []string, getenv func(string) string, stdout
 		return fmt.Errorf("seed demo fair: %w", err)
 	}
 	fmt.Fprintf(stdout, "Demo fair: %d stand(s), %d application(s) added.\n", fairReport.Stands, fairReport.Applications)
+	demoOrders, err := models.SeedDemoOrders(ctx, db)
+	if err != nil {
+		return fmt.Errorf("seed demo orders: %w", err)
+	}
+	fmt.Fprintf(stdout, "Demo orders: %d added.\n", demoOrders)
 	if products > 0 {
 		load, err := models.SeedLoadProducts(ctx, db, products)
 		if err != nil {
