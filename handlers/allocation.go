@@ -170,7 +170,7 @@ func (h *Handler) showAllocation(c *fiber.Ctx) error {
 				if v, ok := views[a.ApplicationID]; ok {
 					name = v.ArtisanName
 				}
-				ps.Class, ps.Pattern, ps.Label = "status-proposed", "hatch", name
+				ps.Class, ps.Pattern, ps.Label = "status-proposed", "", name
 				ps.Sublabel = page.T("AllocReason_" + string(a.Reason))
 				ps.Title = page.T("AllocationProposedStand", "Code", s.Code, "Name", name, "Reason", ps.Sublabel)
 			}
@@ -188,7 +188,7 @@ func (h *Handler) showAllocation(c *fiber.Ctx) error {
 			Label: page.T("PlanStatus_" + string(st)), Count: counts[st]})
 	}
 	if data.HasProposal {
-		data.Legend = append(data.Legend, planLegendItem{Class: "status-proposed", Pattern: "hatch",
+		data.Legend = append(data.Legend, planLegendItem{Class: "status-proposed",
 			Label: page.T("AllocationLegendProposed"), Count: len(data.Proposal)})
 	}
 

@@ -88,6 +88,8 @@ func newBrowser(t *testing.T) context.Context {
 		chromedp.Flag("disable-sync", true),
 		chromedp.Flag("disable-quic", true),
 		chromedp.Flag("disable-extensions", true),
+		// Bootstrap scrolls smoothly: a click measured mid-scroll lands beside its target.
+		chromedp.Flag("force-prefers-reduced-motion", true),
 		chromedp.Flag("disable-dev-shm-usage", true),
 		// A French-speaking visitor: Accept-Language picks the portal's language on a first visit.
 		chromedp.Flag("lang", "fr-FR"),
