@@ -129,6 +129,8 @@ func (h *Handler) logout(c *fiber.Ctx) error {
 
 type accountData struct {
 	Region *models.Region
+	// Orders are the visitor's latest orders, newest first.
+	Orders []models.Order
 }
 
 func (h *Handler) showAccount(c *fiber.Ctx) error {
@@ -150,6 +152,13 @@ func (h *Handler) accountData(c *fiber.Ctx) (accountData, error) {
 			return data, fmt.Errorf("load region of user %d: %w", u.ID, err)
 		}
 		data.Region = &r
+	}
+	if u := currentUser(c); u != nil {
+		orders, err := models.ListUserOrders(c.UserContext(), h.db, u.ID, 20)
+		if err != nil {
+			return data, err
+		}
+		data.Orders = orders
 	}
 	return data, nil
 }

@@ -344,3 +344,25 @@ func TestCheckoutStripeMock(t *testing.T) {
 		t.Fatalf("the success page changed the order to %s", o.Status)
 	}
 }
+
+// TestAccountListsTheVisitorsOrders: a signed-in visitor finds their orders on /account, and
+// not someone else's.
+func TestAccountListsTheVisitorsOrders(t *testing.T) {
+	a := newTestApp(t, nil)
+	me := a.mkUser("me@example.be", models.RoleVisitor)
+	other := a.mkUser("other@example.be", models.RoleVisitor)
+	for code, owner := range map[string]int64{"SX-MINE01": me.ID, "SX-THEIR1": other.ID} {
+		o := models.Order{Code: code, UserID: &owner, Email: "x@example.be", Name: "X", Locale: "fr",
+			Status: models.OrderPaid, Gateway: "stand", Currency: "EUR", ItemsCents: 4500, TotalCents: 4500}
+		cartMust(t, a.db.Create(&o).Error)
+	}
+	c := a.client()
+	c.login("me@example.be", testPassword)
+	_, body := c.get("/account")
+	if !strings.Contains(body, `href="/orders/SX-MINE01"`) || !strings.Contains(body, "45,00") {
+		t.Fatal("the account page does not list the visitor's order with its total")
+	}
+	if strings.Contains(body, "SX-THEIR1") {
+		t.Fatal("the account page lists another visitor's order")
+	}
+}

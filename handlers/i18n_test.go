@@ -123,6 +123,7 @@ func templateUses(t *testing.T) (ids map[string]string, plural map[string]bool) 
 		"RoleHint_":    roles(models.SelfSignupRoles),
 		"FairStatus_":  statuses,
 		"Label_":       labels,
+		"OrderStatus_": orderStatuses(),
 	}
 	for prefix, file := range prefixes {
 		known, ok := suffixes[prefix]
@@ -533,4 +534,12 @@ func TestLanguageLinksOfARefusedForm(t *testing.T) {
 	if strings.Contains(body, "phish") {
 		t.Fatal("language link follows a foreign Referer")
 	}
+}
+
+func orderStatuses() []string {
+	out := make([]string, len(models.OrderStatuses))
+	for i, st := range models.OrderStatuses {
+		out[i] = string(st)
+	}
+	return out
 }

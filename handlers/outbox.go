@@ -362,6 +362,11 @@ var outboxKindLabels = map[string]string{
 	models.NoticeStandUnassigned:      "OutboxKindStandUnassigned",
 	models.NoticeFeeCovered:           "OutboxKindFeeCovered",
 	models.NoticeFeePaid:              "OutboxKindFeePaid",
+	models.NoticeOrderConfirmed:       "OutboxKindOrderConfirmed",
+	models.NoticeOrderPaid:            "OutboxKindOrderPaid",
+	models.NoticeOrderReady:           "OutboxKindOrderReady",
+	models.NoticeOrderShipped:         "OutboxKindOrderShipped",
+	models.NoticeOrderRefunded:        "OutboxKindOrderRefunded",
 }
 
 // reviewPageLinks numbers the pages around the current one, with gaps.
