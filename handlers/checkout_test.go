@@ -366,3 +366,27 @@ func TestAccountListsTheVisitorsOrders(t *testing.T) {
 		t.Fatal("the account page lists another visitor's order")
 	}
 }
+
+// TestCheckoutAttemptsAreLimitedPerVisitor: a visitor's order attempts are limited (checklist
+// G1), another visitor is not affected.
+func TestCheckoutAttemptsAreLimitedPerVisitor(t *testing.T) {
+	old := checkoutLimit
+	checkoutLimit = 2
+	t.Cleanup(func() { checkoutLimit = old })
+	a := newTestApp(t, nil)
+	greedy, calm := a.client(), a.client()
+	token := greedy.csrf("/login")
+	for i := range 3 {
+		resp, _ := greedy.post("/checkout", url.Values{"_csrf": {token}})
+		if i < 2 && resp.StatusCode == http.StatusTooManyRequests {
+			t.Fatalf("attempt %d refused as too many", i+1)
+		}
+		if i == 2 && resp.StatusCode != http.StatusTooManyRequests {
+			t.Fatalf("third attempt: %d, want 429", resp.StatusCode)
+		}
+	}
+	calmToken := calm.csrf("/login")
+	if resp, _ := calm.post("/checkout", url.Values{"_csrf": {calmToken}}); resp.StatusCode == http.StatusTooManyRequests {
+		t.Fatal("another visitor is limited too")
+	}
+}

@@ -1,6 +1,9 @@
 package handlers
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
+	"strconv"
 	"strings"
 	"time"
 
@@ -81,6 +84,9 @@ func (h *Handler) routes() []route {
 		h.rateLimit("login-ip", 50, 15*time.Minute, clientIP, true),
 	}
 	signupLimits := []fiber.Handler{h.rateLimit("signup-ip", 10, time.Hour, clientIP, false)}
+	// Placing orders holds stock: a visitor (account or browser session) may try 20 times in
+	// 10 minutes; the open-orders cap bounds what stays held.
+	checkoutLimits := []fiber.Handler{h.rateLimit("checkout-visitor", checkoutLimit, 10*time.Minute, h.visitorKey, false)}
 	return []route{
 		// Operations.
 		{method: fiber.MethodGet, path: "/healthz", access: anyone, handler: h.healthz},
@@ -210,7 +216,7 @@ func (h *Handler) routes() []route {
 		{method: fiber.MethodPost, path: "/cart/update", access: anyone, handler: h.updateCart},
 		{method: fiber.MethodPost, path: "/cart/remove", access: anyone, handler: h.removeFromCart},
 		{method: fiber.MethodGet, path: "/checkout", access: anyone, handler: h.showCheckout},
-		{method: fiber.MethodPost, path: "/checkout", access: anyone, handler: h.placeOrder},
+		{method: fiber.MethodPost, path: "/checkout", access: anyone, handler: h.placeOrder, before: checkoutLimits},
 		{method: fiber.MethodGet, path: "/checkout/success", access: anyone, handler: h.showCheckoutSuccess},
 		{method: fiber.MethodGet, path: "/orders/:code", access: anyone, handler: h.showOrder},
 		{method: fiber.MethodPost, path: "/orders/:code/cancel", access: anyone, handler: h.cancelOrder},
@@ -263,4 +269,21 @@ func (h *Handler) register(app *fiber.App) {
 		}
 		app.Add(r.method, r.path, chain...)
 	}
+}
+
+// checkoutLimit is the number of order attempts per visitor in 10 minutes (a variable so a
+// test can lower it).
+var checkoutLimit = 20
+
+// visitorKey identifies the visitor for limits: the account, or a digest of the browser's
+// session (never the session id itself: it is a credential); "" (not counted) without either.
+func (h *Handler) visitorKey(c *fiber.Ctx) string {
+	if u := currentUser(c); u != nil {
+		return "user:" + strconv.FormatInt(u.ID, 10)
+	}
+	if sid := c.Cookies(h.sessionCookie); sid != "" {
+		sum := sha256.Sum256([]byte(sid))
+		return "session:" + hex.EncodeToString(sum[:12])
+	}
+	return ""
 }
