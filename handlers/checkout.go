@@ -77,7 +77,8 @@ func (h *Handler) loadCheckout(c *fiber.Ctx, form *Form) (checkoutData, error) {
 		g := &d.Groups[i]
 		g.Lines = append(g.Lines, l)
 		g.ItemsCents += l.LineCents()
-		g.CanShip = g.CanShip && l.Product.Ships
+		// Shipped pieces are paid by card: without card payments, pickup at the stand only.
+		g.CanShip = g.CanShip && l.Product.Ships && h.gateway.Name() != "stand"
 	}
 	places, err := models.PickupPlaces(ctx, h.db, artisanIDs, time.Now())
 	if err != nil {

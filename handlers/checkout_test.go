@@ -253,7 +253,7 @@ func TestCheckoutStockNeverOversells(t *testing.T) {
 	_, err := models.Migrate(ctx, db, nil)
 	cartMust(t, err)
 	a1, a2 := newTestApp(t, db), newTestApp(t, db2)
-	potter, _ := cartShop(t, db, false)
+	potter, _ := cartShop(t, db, true) // paid at the stand: collected at the artisan's stand
 	vase := cartProduct(t, db, potter, "Vase", 4500, 10)
 	const buyers = 500
 	clients := make([]*client, buyers)
@@ -290,8 +290,7 @@ func TestCheckoutStockNeverOversells(t *testing.T) {
 			defer wg.Done()
 			<-start // all 500 at once: each instance queues what it cannot work on yet
 			resp, body := clients[i].post("/checkout", url.Values{"_csrf": {tokens[i]}, "name": {"Buyer"},
-				"email": {fmt.Sprintf("buyer%d@example.be", i)}, fmt.Sprintf("fulfil_%d", potter.ID): {"shipping"},
-				"ship_name": {"Buyer"}, "ship_line1": {"Rue 1"}, "ship_postcode": {"1000"}, "ship_city": {"Bruxelles"}, "ship_country": {"BE"}})
+				"email": {fmt.Sprintf("buyer%d@example.be", i)}, fmt.Sprintf("fulfil_%d", potter.ID): {"pickup"}})
 			switch {
 			case resp.StatusCode == http.StatusSeeOther:
 				placed.Add(1)
@@ -388,5 +387,27 @@ func TestCheckoutAttemptsAreLimitedPerVisitor(t *testing.T) {
 	calmToken := calm.csrf("/login")
 	if resp, _ := calm.post("/checkout", url.Values{"_csrf": {calmToken}}); resp.StatusCode == http.StatusTooManyRequests {
 		t.Fatal("another visitor is limited too")
+	}
+}
+
+// TestPayAtStandShipsNothing: without card payments an order is paid when collected at the
+// stand, so shipping is neither offered nor accepted, and nothing is held.
+func TestPayAtStandShipsNothing(t *testing.T) {
+	a := newTestApp(t, nil)
+	potter, _ := cartShop(t, a.db, false) // no stand at an upcoming fair
+	vase := cartProduct(t, a.db, potter, "Vase", 4500, 3)
+	c := a.client()
+	c.addToCart(vase.ID, 1)
+	_, page := c.get("/checkout")
+	if strings.Contains(page, `value="shipping"`) || !strings.Contains(page, escaped(a, "CheckoutShippingNeedsCard")) {
+		t.Fatal("pay-at-the-stand checkout offers shipping, or does not say why it cannot")
+	}
+	resp, body := c.checkout(url.Values{fmt.Sprintf("fulfil_%d", potter.ID): {"shipping"}, "ship_name": {"A"}, "ship_line1": {"Rue 1"},
+		"ship_postcode": {"1000"}, "ship_city": {"Bruxelles"}, "ship_country": {"BE"}})
+	if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, escaped(a, "CheckoutShippingNeedsCard")) {
+		t.Fatalf("shipping posted in pay-at-the-stand mode: %d, want 422 with the reason", resp.StatusCode)
+	}
+	if got := cartStock(t, a.db, vase.ID); got != 3 {
+		t.Fatalf("stock %d after a refused order, want 3", got)
 	}
 }

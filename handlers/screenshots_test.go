@@ -37,6 +37,9 @@ func TestScreenshotsForReview(t *testing.T) {
 	if _, err := models.SeedDemoFair(context.Background(), live.db); err != nil {
 		t.Fatalf("seed demo fair: %v", err)
 	}
+	if _, err := models.SeedDemoOrders(context.Background(), live.db); err != nil {
+		t.Fatalf("seed demo orders: %v", err)
+	}
 	demo, err := models.GetPublicFair(context.Background(), live.db, "demo-bruxelles-2027")
 	if err != nil {
 		t.Fatal(err)
@@ -120,6 +123,15 @@ func TestScreenshotsForReview(t *testing.T) {
 		{name: "admin-outbox", path: "/admin/outbox", tab: org},
 		{name: "studio-applications", path: "/studio/applications", tab: art},
 		{name: "chamber-applications", path: "/chamber/applications", tab: cha},
+		// Orders (issue 5).
+		{name: "cart", path: "/cart", tab: org},
+		{name: "studio-orders", path: "/studio/orders", tab: art},
+		{name: "studio-packing", path: fmt.Sprintf("/studio/orders/packing?fair=%d", demo.ID), tab: art},
+		{name: "studio-pickup", path: "/studio/pickup", tab: art},
+		{name: "admin-orders", path: "/admin/orders", tab: org},
+		{name: "admin-order", path: "/admin/orders/SX-DEMO2P", tab: org},
+		{name: "admin-settlement", path: adminFair + "/settlement", tab: org},
+		{name: "admin-shipping", path: "/admin/shipping", tab: org},
 	}
 	if only := os.Getenv("SOUK_SCREENSHOTS_ONLY"); only != "" {
 		var kept []shot

@@ -340,6 +340,10 @@ func placeOrderOnce(ctx context.Context, db *gorm.DB, in PlaceOrderInput) (Order
 				if choice == FulfilShipping && !p.Ships {
 					fields[fmt.Sprintf("fulfil_%d", aid)] = "CheckoutShippingUnavailable"
 				}
+				if choice == FulfilShipping && in.Gateway == "stand" {
+					// Paid at the stand means collected at the stand: a parcel is paid by card.
+					fields[fmt.Sprintf("fulfil_%d", aid)] = "CheckoutShippingNeedsCard"
+				}
 			}
 			fulfil[aid] = choice
 			shipping = shipping || choice == FulfilShipping
