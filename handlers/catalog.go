@@ -583,6 +583,10 @@ func (h *Handler) showProduct(c *fiber.Ctx) error {
 		pv.N = i + 1
 		data.Photos = append(data.Photos, pv)
 	}
+	if page.CSRF == "" && p.Available() {
+		// The add-to-cart form needs a token: a first-time visitor gets their session here.
+		page.CSRF = ensureWebSession(c, h).csrfToken()
+	}
 	page.Data = data
 	return h.render(c, fiber.StatusOK, tplProduct, page)
 }

@@ -411,3 +411,27 @@ func TestPayAtStandShipsNothing(t *testing.T) {
 		t.Fatalf("stock %d after a refused order, want 3", got)
 	}
 }
+
+// TestFirstTimeVisitorAddsFromTheProductPage: a visitor with no session yet sees the
+// add-to-cart form on a product page and it works.
+func TestFirstTimeVisitorAddsFromTheProductPage(t *testing.T) {
+	a := newTestApp(t, nil)
+	potter, _ := cartShop(t, a.db, true)
+	vase := cartProduct(t, a.db, potter, "Vase", 4500, 3)
+	c := a.client()
+	_, page := c.get(fmt.Sprintf("/products/%d", vase.ID))
+	if !strings.Contains(page, `action="/cart/add"`) {
+		t.Fatal("a first-time visitor sees no add-to-cart form")
+	}
+	m := csrfField.FindStringSubmatch(page)
+	if m == nil {
+		t.Fatal("the add-to-cart form has no token")
+	}
+	resp, _ := c.post("/cart/add", url.Values{"_csrf": {m[1]}, "product_id": {fmt.Sprint(vase.ID)}, "quantity": {"1"}})
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("add from the product page: %d, want 303", resp.StatusCode)
+	}
+	if _, body := c.get("/cart"); !strings.Contains(body, "Vase") {
+		t.Fatal("the piece is not in the cart")
+	}
+}
