@@ -333,6 +333,8 @@ type catalogData struct {
 	Sorts       []sortOption
 	Cards       []productCard
 	Total       int
+	TotalCapped bool   // the search found more than Total (models.CatalogMaxResults) results
+	TotalText   string // Total written for the page's language, when capped
 	Page        int
 	Pages       int
 	PrevURL     string
@@ -401,7 +403,10 @@ func (h *Handler) showCatalog(c *fiber.Ctx) error {
 	}
 	data := catalogData{
 		Filters: f, Crafts: ref.crafts, Regions: ref.regions, Total: int(res.Total), Page: res.Page, Pages: res.Pages,
-		Cards: h.cards(page, ref, res.Items), FirstURL: f.URL(1),
+		Cards: h.cards(page, ref, res.Items), FirstURL: f.URL(1), TotalCapped: res.TotalCapped,
+	}
+	if res.TotalCapped {
+		data.TotalText = formatCount(page.Lang, res.Total)
 	}
 	for _, s := range models.CatalogSorts {
 		if s == models.SortRelevance && f.Q == "" {
@@ -769,6 +774,15 @@ func formatEuros(lang string, cents int64) string {
 		return sign + "€" + groupDigits(euros, ",") + "." + fmt.Sprintf("%02d", rest)
 	}
 	return sign + groupDigits(euros, "\u202f") + "," + fmt.Sprintf("%02d", rest) + "\u00a0€"
+}
+
+// formatCount writes a count for lang: "1 000" (French and Arabic, narrow no-break space) or
+// "1,000" (English).
+func formatCount(lang string, n int64) string {
+	if lang == "en" {
+		return groupDigits(n, ",")
+	}
+	return groupDigits(n, "\u202f")
 }
 
 // Euros formats a price in cents for the page's language.

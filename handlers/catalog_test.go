@@ -398,6 +398,59 @@ func TestCatalogPagination(t *testing.T) {
 	})
 }
 
+// TestCatalogSearchBeyondMaxResults: a search with more results than the catalog counts
+// (models.CatalogMaxResults) says "more than 500" in each language and pages up to the bound,
+// then shows the past-the-end state.
+func TestCatalogSearchBeyondMaxResults(t *testing.T) {
+	eachDB(t, func(t *testing.T, db *gorm.DB) {
+		ctx := context.Background()
+		if _, err := models.Seed(ctx, db, models.SeedOptions{}); err != nil {
+			t.Fatalf("seed: %v", err)
+		}
+		// Every load product says "apprenti" in its French description.
+		if _, err := models.SeedLoadProducts(ctx, db, models.CatalogMaxResults+50); err != nil {
+			t.Fatalf("load products: %v", err)
+		}
+		a := newTestApp(t, db)
+		last := (models.CatalogMaxResults + models.CatalogPerPage - 1) / models.CatalogPerPage
+		if models.CatalogMaxResults != 500 {
+			t.Fatalf("the texts below say 500, the bound is %d", models.CatalogMaxResults)
+		}
+		for _, tt := range []struct{ lang, count, page string }{
+			{"fr", "Plus de 500 pièces pour « \u2068apprenti\u2069 »", fmt.Sprintf("page 1 sur %d", last)},
+			{"en", "More than 500 pieces for “\u2068apprenti\u2069”", ""},
+			{"ar", "أكثر من 500 قطعة تطابق «\u2068apprenti\u2069»", ""},
+		} {
+			resp, body := a.client().get("/products?q=apprenti&lang=" + tt.lang)
+			if resp.StatusCode != http.StatusOK {
+				t.Fatalf("GET in %s: %d", tt.lang, resp.StatusCode)
+			}
+			text := pageText(body)
+			if !strings.Contains(text, tt.count) || !strings.Contains(text, tt.page) {
+				t.Errorf("in %s: no %q and %q in %s", tt.lang, tt.count, tt.page, grepLines(body, "results-count"))
+			}
+			if n := len(cardIDs(body)); n != models.CatalogPerPage {
+				t.Errorf("in %s: %d cards", tt.lang, n)
+			}
+		}
+		c := a.client()
+		_, body := c.get(fmt.Sprintf("/products?q=apprenti&lang=fr&page=%d", last))
+		if n, want := len(cardIDs(body)), models.CatalogMaxResults-(last-1)*models.CatalogPerPage; n != want {
+			t.Errorf("last page: %d cards, want %d", n, want)
+		}
+		if !strings.Contains(body, `rel="prev"`) || strings.Contains(body, `rel="next"`) {
+			t.Error("last page: want a previous link and no next link")
+		}
+		if !strings.Contains(pageText(body), fmt.Sprintf("page %d sur %d", last, last)) {
+			t.Errorf("last page: %s", grepLines(body, "results-count"))
+		}
+		_, body = c.get(fmt.Sprintf("/products?q=apprenti&lang=fr&page=%d", last+1))
+		if len(cardIDs(body)) != 0 || !strings.Contains(pageText(body), "Cette page est au-delà des résultats") {
+			t.Errorf("past the last page: %d cards, %s", len(cardIDs(body)), grepLines(body, "<h2"))
+		}
+	})
+}
+
 func TestProductPage(t *testing.T) {
 	eachDB(t, func(t *testing.T, db *gorm.DB) {
 		s := seedCatalogSet(t, db)

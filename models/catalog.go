@@ -2,8 +2,12 @@ package models
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
+	"strconv"
 	"strings"
+	"time"
+	"unicode/utf8"
 
 	"gorm.io/gorm"
 )
@@ -80,10 +84,31 @@ type CatalogItem struct {
 // CatalogPage is one page of results.
 type CatalogPage struct {
 	Items []CatalogItem
+	// Total is the number of results, at most CatalogMaxResults for a search.
 	Total int64
-	Page  int
-	Pages int
+	// TotalCapped tells that a search found more than CatalogMaxResults products: Total is
+	// then CatalogMaxResults and only that many can be paged through.
+	TotalCapped bool
+	Page        int
+	Pages       int
 }
+
+// CatalogMaxResults bounds a search. It counts up to this many results (beyond, the page says
+// "more than 500"), ranks the 500 most recently added matches by relevance and pages through
+// the first 500 in the other orders. Visitors refine a search long before its five hundredth
+// result (the twenty-first page); the bound keeps the costly part of a search (ranking, and
+// on SQLite reading the products) to a few hundred rows. With 1,000 a PostgreSQL search took
+// about 1.5 times as long and missed 20 ms at the 95th percentile on the 2-core test machine
+// (models/catalog_measure_test.go, 50k products).
+const CatalogMaxResults = 500
+
+// catalogItemColumns are the columns a catalog card shows: the product without its search
+// text (a few kilobytes per row, and a text-search vector on PostgreSQL) and its artisan.
+const catalogItemColumns = "p.id, p.artisan_id, p.status, p.title_fr, p.title_ar, p.title_en, " +
+	"p.description_fr, p.description_ar, p.description_en, p.craft_code, p.materials, p.dimensions, " +
+	"p.weight_grams, p.price_cents, p.stock, p.made_to_order, p.lead_time_days, p.pickup_at_fair, p.ships, " +
+	"p.published_at, p.created_at, p.updated_at, " +
+	"a.slug AS artisan_slug, a.business_name AS artisan_name, a.city AS artisan_city, a.region_code AS region_code"
 
 // catalogBase is the visible catalog: published products of verified artisans.
 func catalogBase(ctx context.Context, db *gorm.DB) *gorm.DB {
@@ -92,98 +117,336 @@ func catalogBase(ctx context.Context, db *gorm.DB) *gorm.DB {
 		Where("p.status = ? AND a.status = ?", ProductPublished, ArtisanVerified)
 }
 
-// SearchCatalog runs a visitor's search with filters, sort and pagination. Full-text search
-// uses per-language tsvectors with a trigram fallback for typos on PostgreSQL, and FTS5 on
-// SQLite; the query is normalised like the indexed text.
-func SearchCatalog(ctx context.Context, db *gorm.DB, q CatalogQuery) (CatalogPage, error) {
-	q.Normalize()
-	page := CatalogPage{Page: q.Page}
-	base := catalogBase(ctx, db)
+// catalogFilter is the visible catalog (published products of verified artisans) narrowed by
+// the query's filters: a condition on p (products) and one on a (artisans), with named
+// arguments (added to args).
+func catalogFilter(q CatalogQuery, args map[string]any) (product, artisan string) {
+	pc, ac := []string{"p.status = @published"}, []string{"a.status = @verified"}
+	args["published"], args["verified"] = ProductPublished, ArtisanVerified
 	if q.Craft != "" {
-		base = base.Where("p.craft_code = ?", q.Craft)
+		pc, args["craft"] = append(pc, "p.craft_code = @craft"), q.Craft
 	}
 	if q.Region != "" {
-		base = base.Where("a.region_code = ?", q.Region)
+		ac, args["region"] = append(ac, "a.region_code = @region"), q.Region
 	}
 	if q.MinCents > 0 {
-		base = base.Where("p.price_cents >= ?", q.MinCents)
+		pc, args["min"] = append(pc, "p.price_cents >= @min"), q.MinCents
 	}
 	if q.MaxCents > 0 {
-		base = base.Where("p.price_cents <= ?", q.MaxCents)
+		pc, args["max"] = append(pc, "p.price_cents <= @max"), q.MaxCents
 	}
 	if q.Available {
-		base = base.Where("(p.stock > 0 OR p.made_to_order)")
+		pc = append(pc, "(p.stock > 0 OR p.made_to_order)")
 	}
-	rankExpr := "0"
-	var rankArgs []any
-	counted := false
-	if q.Q != "" {
-		terms := searchTermGroups(q.Q)
-		if len(terms) == 0 {
-			return page, nil
-		}
-		if Dialect(db) == DialectPostgres {
-			filtered := base
-			cond, args, rank, rargs := postgresSearch(terms)
-			base, rankExpr, rankArgs = filtered.Session(&gorm.Session{}).Where(cond, args...), rank, rargs
-			if err := base.Session(&gorm.Session{}).Count(&page.Total).Error; err != nil {
-				return page, fmt.Errorf("count catalog: %w", translateError(err))
-			}
-			counted = page.Total > 0
-			if !counted {
-				// Nothing matched: perhaps a typo. Trigram word similarity on the titles only
-				// (short and indexed), never on the long search text.
-				cond, args, rank, rargs = postgresTypoSearch(terms)
-				base, rankExpr, rankArgs = filtered.Where(cond, args...), rank, rargs
-			}
-		} else {
-			base = base.Where("p.id IN (SELECT rowid FROM products_fts WHERE products_fts MATCH ?)", ftsQuery(terms))
-		}
+	return strings.Join(pc, " AND "), strings.Join(ac, " AND ")
+}
+
+// catalogOrders are the ORDER BY clauses of the sorts, on the columns id, published_at,
+// price_cents and (searches only) rank, higher for a better match.
+var catalogOrders = map[string]string{
+	SortNewest:    "published_at DESC, id DESC",
+	SortPriceAsc:  "price_cents ASC, id ASC",
+	SortPriceDesc: "price_cents DESC, id DESC",
+	SortRelevance: "rank DESC, published_at DESC, id DESC",
+}
+
+// SearchCatalog runs a visitor's search with filters, sort and pagination. Without words it
+// lists the catalog (every result counted). With words it matches the normalised query against
+// per-language tsvectors on PostgreSQL (with a typo fallback through the vocabulary of the
+// catalog) and FTS5 on SQLite, within the bounds of CatalogMaxResults.
+func SearchCatalog(ctx context.Context, db *gorm.DB, q CatalogQuery) (CatalogPage, error) {
+	q.Normalize()
+	if q.Q == "" {
+		return listCatalog(ctx, db, q)
 	}
-	if !counted {
-		if err := base.Session(&gorm.Session{}).Count(&page.Total).Error; err != nil {
-			return page, fmt.Errorf("count catalog: %w", translateError(err))
-		}
+	page := CatalogPage{Page: q.Page}
+	terms := searchTermGroups(q.Q)
+	if len(terms) == 0 {
+		return page, nil
+	}
+	var (
+		res searchResult
+		err error
+	)
+	if Dialect(db) == DialectPostgres {
+		res, err = searchPostgres(db.WithContext(ctx), q, terms)
+	} else {
+		res, err = searchSQLite(db.WithContext(ctx), q, terms)
+	}
+	if err != nil {
+		return page, err
+	}
+	page.Total, page.TotalCapped = res.total, res.total > CatalogMaxResults
+	if page.TotalCapped {
+		page.Total = CatalogMaxResults
+	}
+	page.Pages = int((page.Total + CatalogPerPage - 1) / CatalogPerPage)
+	if page.Items, err = catalogItems(ctx, db, res.ids); err != nil {
+		return page, err
+	}
+	return page, nil
+}
+
+// listCatalog is the catalog without search words: counted exactly, the page cut on narrow
+// columns (an index walk for the newest-first order), then its rows read.
+func listCatalog(ctx context.Context, db *gorm.DB, q CatalogQuery) (CatalogPage, error) {
+	page := CatalogPage{Page: q.Page}
+	args := map[string]any{}
+	pc, ac := catalogFilter(q, args)
+	base := db.WithContext(ctx).Table("products p").Joins("JOIN artisans a ON a.id = p.artisan_id").
+		Where(pc+" AND "+ac, args)
+	if err := base.Session(&gorm.Session{}).Count(&page.Total).Error; err != nil {
+		return page, fmt.Errorf("count catalog: %w", translateError(err))
 	}
 	page.Pages = int((page.Total + CatalogPerPage - 1) / CatalogPerPage)
 	if page.Total == 0 {
 		return page, nil
 	}
-	order := map[string]string{
-		SortNewest:    "published_at DESC, id DESC",
-		SortPriceAsc:  "price_cents ASC, id ASC",
-		SortPriceDesc: "price_cents DESC, id DESC",
-		SortRelevance: "rank DESC, published_at DESC, id DESC",
-	}[q.Sort]
-	// Late row lookup: order and cut the page on narrow columns, then read the 24 full rows.
-	ids := base.Select("p.id AS id, p.published_at AS published_at, p.price_cents AS price_cents, "+rankExpr+" AS rank", rankArgs...).
-		Order(order).Limit(CatalogPerPage).Offset((q.Page - 1) * CatalogPerPage)
-	var items []CatalogItem
-	err := db.WithContext(ctx).Table("(?) AS pg", ids).
-		Select("p.*, a.slug AS artisan_slug, a.business_name AS artisan_name, a.city AS artisan_city, " +
-			"a.region_code AS region_code, pg.rank AS rank").
-		Joins("JOIN products p ON p.id = pg.id").Joins("JOIN artisans a ON a.id = p.artisan_id").
-		Order(order).
-		Scan(&items).Error
+	var rows []struct{ ID int64 }
+	err := base.Select("p.id AS id, p.published_at AS published_at, p.price_cents AS price_cents").
+		Order(catalogOrders[q.Sort]).Limit(CatalogPerPage).Offset((q.Page - 1) * CatalogPerPage).Scan(&rows).Error
 	if err != nil {
 		return page, fmt.Errorf("list catalog: %w", translateError(err))
 	}
-	if err := attachCovers(ctx, db, items); err != nil {
+	ids := make([]int64, len(rows))
+	for i, r := range rows {
+		ids[i] = r.ID
+	}
+	if page.Items, err = catalogItems(ctx, db, ids); err != nil {
 		return page, err
 	}
-	page.Items = items
 	return page, nil
 }
 
-// postgresTypoSearch matches titles by trigram word similarity, for queries with a typo.
-func postgresTypoSearch(groups [][]string) (cond string, args []any, rank string, rankArgs []any) {
-	var plain []string
-	for _, g := range groups {
-		plain = append(plain, g[0])
+// catalogItems reads the cards of a page, in the order of ids, each with its cover (the first
+// photo, as photosByProduct orders them) in the same statement.
+func catalogItems(ctx context.Context, db *gorm.DB, ids []int64) ([]CatalogItem, error) {
+	if len(ids) == 0 {
+		return nil, nil
 	}
-	text := strings.Join(plain, " ")
-	doc := "(p.title_fr || ' ' || p.title_ar || ' ' || p.title_en)"
-	return "? <% " + doc, []any{text}, "word_similarity(?, " + doc + ")", []any{text}
+	var rows []struct {
+		CatalogItem
+		CoverID        *int64
+		CoverKeyBase   string
+		CoverPosition  int
+		CoverWidth     int
+		CoverHeight    int
+		CoverVariants  string
+		CoverCreatedAt *time.Time
+	}
+	err := db.WithContext(ctx).Table("products p").
+		Select(catalogItemColumns+", ph.id AS cover_id, ph.key_base AS cover_key_base, ph.position AS cover_position, "+
+			"ph.width AS cover_width, ph.height AS cover_height, ph.variants AS cover_variants, ph.created_at AS cover_created_at").
+		Joins("JOIN artisans a ON a.id = p.artisan_id").
+		Joins("LEFT JOIN product_photos ph ON ph.id = (SELECT c.id FROM product_photos c WHERE c.product_id = p.id "+
+			"ORDER BY c.position, c.id LIMIT 1)").
+		Where("p.id IN ?", ids).Scan(&rows).Error
+	if err != nil {
+		return nil, fmt.Errorf("list catalog: %w", translateError(err))
+	}
+	byID := make(map[int64]int, len(rows))
+	for i, r := range rows {
+		byID[r.ID] = i
+	}
+	items := make([]CatalogItem, 0, len(ids))
+	for _, id := range ids {
+		i, ok := byID[id]
+		if !ok {
+			continue
+		}
+		r := rows[i]
+		it := r.CatalogItem
+		if r.CoverID != nil {
+			it.Cover = &Photo{ID: *r.CoverID, ProductID: it.ID, KeyBase: r.CoverKeyBase, Position: r.CoverPosition,
+				Width: r.CoverWidth, Height: r.CoverHeight, Variants: r.CoverVariants}
+			if r.CoverCreatedAt != nil {
+				it.Cover.CreatedAt = *r.CoverCreatedAt
+			}
+		}
+		items = append(items, it)
+	}
+	return items, nil
+}
+
+// searchResult is what a search found: the ids of the page, in order, and the number of
+// results (any number above CatalogMaxResults when there are more: the count may stop at
+// CatalogMaxResults+1).
+type searchResult struct {
+	ids   []int64
+	total int64
+}
+
+// pageWindow is the page's offset and size within the first CatalogMaxResults results; ok
+// is false past them.
+func pageWindow(page int) (offset, limit int, ok bool) {
+	offset = (page - 1) * CatalogPerPage
+	limit = min(CatalogPerPage, CatalogMaxResults-offset)
+	return offset, limit, limit > 0
+}
+
+// pagedRow is one row of a search page with the size of the whole result (a window count).
+type pagedRow struct {
+	ID    int64
+	Total int64
+}
+
+// runPaged runs a search statement that ends with LIMIT @limit OFFSET @offset and whose rows
+// carry the result's size. Past the last result (no row), or past CatalogMaxResults, it asks
+// for the first row only, to learn the size.
+func runPaged(db *gorm.DB, sql string, args map[string]any, page int) (searchResult, error) {
+	var res searchResult
+	offset, limit, ok := pageWindow(page)
+	if !ok {
+		offset, limit = 0, 1
+	}
+	var rows []pagedRow
+	args["limit"], args["offset"] = limit, offset
+	if err := db.Raw(sql, args).Scan(&rows).Error; err != nil {
+		return res, fmt.Errorf("search catalog: %w", translateError(err))
+	}
+	if len(rows) == 0 && offset > 0 {
+		args["limit"], args["offset"] = 1, 0
+		if err := db.Raw(sql, args).Scan(&rows).Error; err != nil {
+			return res, fmt.Errorf("search catalog: %w", translateError(err))
+		}
+		ok = false
+	}
+	if len(rows) > 0 {
+		res.total = rows[0].Total
+	}
+	if ok {
+		for _, r := range rows {
+			res.ids = append(res.ids, r.ID)
+		}
+	}
+	return res, nil
+}
+
+// searchSQLite searches the FTS5 index. The matches are read from the index newest-added
+// first (FTS5 walks its rowids backwards) and checked against the filters until
+// CatalogMaxResults+1 of them pass; these candidates are counted, ranked by bm25 for the
+// relevance order, and paged. When they are more than CatalogMaxResults and the visitor sorts
+// by date or price, the page comes from an index walk in that order that keeps the matches.
+func searchSQLite(db *gorm.DB, q CatalogQuery, terms [][]string) (searchResult, error) {
+	args := map[string]any{"match": ftsQuery(terms), "candidates": CatalogMaxResults + 1}
+	pc, ac := catalogFilter(q, args)
+	cond := pc + " AND " + ac
+	rank := "0"
+	if q.Sort == SortRelevance {
+		rank = "-f.rank" // bm25, negative: lower is better
+	}
+	// CROSS JOIN keeps this join order: the FTS5 table first, read backwards up to the LIMIT,
+	// never probed once per product (a prefix query would be expanded again for each probe).
+	// bm25 is computed for the candidates only.
+	candidates := "SELECT f.rowid AS id, " + rank + " AS rank, p.published_at AS published_at, p.price_cents AS price_cents " +
+		"FROM products_fts f CROSS JOIN products p CROSS JOIN artisans a " +
+		"WHERE products_fts MATCH @match AND p.id = f.rowid AND a.id = p.artisan_id AND " + cond +
+		" ORDER BY f.rowid DESC LIMIT @candidates"
+	sql := "SELECT id, count(*) OVER () AS total FROM (" + candidates + ") ORDER BY " + catalogOrders[q.Sort] +
+		" LIMIT @limit OFFSET @offset"
+	res, err := runPaged(db, sql, args, q.Page)
+	if err != nil || res.total <= CatalogMaxResults || q.Sort == SortRelevance {
+		return res, err
+	}
+	// More than CatalogMaxResults matches, in date or price order: walk that order's index
+	// and keep the products the FTS5 query matches (a set built once), up to the page.
+	offset, limit, ok := pageWindow(q.Page)
+	if !ok {
+		return searchResult{total: res.total}, nil
+	}
+	index, order := "products_listing_idx", "p.published_at DESC, p.id DESC"
+	switch q.Sort {
+	case SortPriceAsc:
+		index, order = "products_price_idx", "p.price_cents ASC, p.id ASC"
+	case SortPriceDesc:
+		index, order = "products_price_idx", "p.price_cents DESC, p.id DESC"
+	}
+	walk := "SELECT p.id FROM products p INDEXED BY " + index + " JOIN artisans a ON a.id = p.artisan_id WHERE " + cond +
+		" AND p.id IN (SELECT rowid FROM products_fts WHERE products_fts MATCH @match) ORDER BY " + order +
+		" LIMIT @limit OFFSET @offset"
+	args["limit"], args["offset"] = limit, offset
+	page := searchResult{total: res.total}
+	if err := db.Raw(walk, args).Pluck("id", &page.ids).Error; err != nil {
+		return page, fmt.Errorf("search catalog: %w", translateError(err))
+	}
+	return page, nil
+}
+
+// searchPostgres searches the tsvectors. The relevance order ranks the CatalogMaxResults+1
+// most recently added matches (ts_rank reads each one's vector, a few microseconds apiece); the
+// other orders sort them all. A query without a match may have a typo: its words are replaced
+// by the nearest words of the catalog's vocabulary (a trigram index on search_words) and
+// searched again.
+func searchPostgres(db *gorm.DB, q CatalogQuery, terms [][]string) (searchResult, error) {
+	res, err := searchPostgresTerms(db, q, terms)
+	if err != nil || res.total > 0 {
+		return res, err
+	}
+	fixed, changed, err := correctTypos(db, terms)
+	if err != nil || !changed {
+		return res, err
+	}
+	return searchPostgresTerms(db, q, fixed)
+}
+
+// searchPostgresTerms reads the matches from product_search, the narrow copy of what a search
+// needs of each product (migration 00006: a few hundred pages hold the five thousand matches
+// of "zellige", which were five thousand pages of products), through its GIN index. The
+// tsquery is a scalar subquery, so the planner takes its default selectivity (0.5%) and
+// always reads the index: with the constant it multiplied the selectivities of the
+// alternatives as if they were independent (27% for "zellige", 10% in fact) and preferred
+// reading the whole table. At that selectivity, walking the primary key backwards for
+// ORDER BY id DESC LIMIT (matching row after row, each one reading its vector) would not
+// find its rows before the end; the limit is written in the statement, not a parameter, so
+// the generic plan PostgreSQL may keep after five runs of a prepared statement knows it too.
+// There is no other index on product_search, hence no other plan. The vector stays a toast
+// pointer until ts_rank reads it; the artisans' condition is a list of ids computed once.
+func searchPostgresTerms(db *gorm.DB, q CatalogQuery, terms [][]string) (searchResult, error) {
+	args := map[string]any{}
+	pc, ac := catalogFilter(q, args)
+	tsq := "(SELECT " + postgresTSQuery(terms, args) + ")"
+	from := " FROM product_search p WHERE p.search_tsv @@ " + tsq + " AND " + pc +
+		" AND p.artisan_id = ANY (ARRAY(SELECT a.id FROM artisans a WHERE " + ac + "))"
+	if q.Sort != SortRelevance {
+		sql := "SELECT p.id, count(*) OVER () AS total" + from + " ORDER BY " + catalogOrders[q.Sort] +
+			" LIMIT @limit OFFSET @offset"
+		return runPaged(db, sql, args, q.Page)
+	}
+	sql := "SELECT id, count(*) OVER () AS total FROM (" +
+		"SELECT id, published_at, ts_rank(search_tsv, " + tsq + ") AS rank FROM (" +
+		"SELECT p.id, p.published_at, p.search_tsv" + from + " ORDER BY p.id DESC LIMIT " +
+		strconv.Itoa(CatalogMaxResults+1) + ") c) r ORDER BY " + catalogOrders[SortRelevance] + " LIMIT @limit OFFSET @offset"
+	return runPaged(db, sql, args, q.Page)
+}
+
+// correctTypos replaces each word of four letters or more by the most similar word of the
+// catalog's vocabulary (trigram similarity of at least 0.5; the index finds those above
+// pg_trgm.similarity_threshold, 0.3 by default); changed tells whether any word changed.
+func correctTypos(db *gorm.DB, groups [][]string) (fixed [][]string, changed bool, err error) {
+	words := make([]string, len(groups))
+	rows := make([]string, len(groups))
+	args := make([]any, 0, 2*len(groups))
+	for i, g := range groups {
+		words[i] = g[0]
+		rows[i] = "(?::text, ?::int)"
+		args = append(args, g[0], i)
+	}
+	var nearest []sql.NullString
+	err = db.Raw("SELECT (SELECT s.word FROM search_words s WHERE s.word % w.q AND similarity(s.word, w.q) >= 0.5 "+
+		"ORDER BY similarity(s.word, w.q) DESC, s.word LIMIT 1) AS word "+
+		"FROM (VALUES "+strings.Join(rows, ", ")+") AS w (q, n) ORDER BY w.n", args...).Pluck("word", &nearest).Error
+	if err != nil {
+		return nil, false, fmt.Errorf("correct search words: %w", translateError(err))
+	}
+	for i, w := range words {
+		if i < len(nearest) && nearest[i].Valid && nearest[i].String != w && utf8.RuneCountInString(w) >= 4 {
+			words[i], changed = nearest[i].String, true
+		}
+	}
+	if !changed {
+		return groups, false, nil
+	}
+	return searchTermGroups(strings.Join(words, " ")), true, nil
 }
 
 // searchTermGroups splits a query into words, each with its variants (with and without the
@@ -213,39 +476,48 @@ func searchTermGroups(q string) [][]string {
 	return groups
 }
 
-// ftsQuery builds an FTS5 expression: every word (any of its variants, as a prefix) must match.
+// minPrefixRunes is the length from which a search word also matches the words it starts:
+// "tap" finds "tapis", but "t" or "ma" are words of their own (as prefixes they would match
+// most of the catalog, and cost as much as reading it).
+const minPrefixRunes = 3
+
+func isPrefixWord(w string) bool { return utf8.RuneCountInString(w) >= minPrefixRunes }
+
+// ftsQuery builds an FTS5 expression: every word (any of its variants, as a prefix from
+// minPrefixRunes) must match.
 func ftsQuery(groups [][]string) string {
 	parts := make([]string, len(groups))
 	for i, g := range groups {
 		alts := make([]string, len(g))
 		for j, w := range g {
-			alts[j] = `"` + strings.ReplaceAll(w, `"`, `""`) + `"*`
+			alts[j] = `"` + strings.ReplaceAll(w, `"`, `""`) + `"`
+			if isPrefixWord(w) {
+				alts[j] += "*"
+			}
 		}
 		parts[i] = "(" + strings.Join(alts, " OR ") + ")"
 	}
 	return strings.Join(parts, " AND ")
 }
 
-// postgresSearch matches the stemmed French and English vectors, the prefix-matching simple
-// vector, or — for typos — trigram word similarity on the folded text.
-func postgresSearch(groups [][]string) (cond string, args []any, rank string, rankArgs []any) {
+// postgresTSQuery is the tsquery of a search, with named arguments (added to args): every word
+// in the simple vector (any of its variants, as a prefix from minPrefixRunes), or the stemmed
+// words in the French or English vectors.
+func postgresTSQuery(groups [][]string, args map[string]any) string {
 	var prefix, plain []string
 	for _, g := range groups {
 		alts := make([]string, len(g))
 		for j, w := range g {
-			alts[j] = pgLexeme(w) + ":*"
+			alts[j] = pgLexeme(w)
+			if isPrefixWord(w) {
+				alts[j] += ":*"
+			}
 		}
 		prefix = append(prefix, "("+strings.Join(alts, " | ")+")")
 		plain = append(plain, g[0])
 	}
-	prefixQ := strings.Join(prefix, " & ")
-	text := strings.Join(plain, " ")
-	tsq := "(to_tsquery('simple', ?) || plainto_tsquery('french', ?) || plainto_tsquery('english', ?))"
-	cond = "p.search_tsv @@ " + tsq
-	args = []any{prefixQ, text, text}
-	rank = "ts_rank(p.search_tsv, " + tsq + ")"
-	rankArgs = []any{prefixQ, text, text}
-	return cond, args, rank, rankArgs
+	args["prefix"], args["words"] = strings.Join(prefix, " & "), strings.Join(plain, " ")
+	return "(to_tsquery('simple', @prefix) || plainto_tsquery('french', @words) || plainto_tsquery('english', @words))"
 }
 
 // pgLexeme quotes a word for to_tsquery.

@@ -364,7 +364,7 @@ func AnalyzeCatalog(ctx context.Context, db *gorm.DB) error {
 	quiet := db.WithContext(ctx).Session(&gorm.Session{Logger: db.Logger.LogMode(logger.Error)}) // slow by design
 	stmt := "ANALYZE"
 	if Dialect(db) == DialectPostgres {
-		stmt = "VACUUM (ANALYZE) products, product_photos"
+		stmt = "VACUUM (ANALYZE) products, product_photos, product_search, search_words"
 	}
 	if err := quiet.Exec(stmt).Error; err != nil {
 		return fmt.Errorf("analyze catalog: %w", translateError(err))
