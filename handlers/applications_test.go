@@ -400,7 +400,7 @@ func TestApplicationAccessOverHTTP(t *testing.T) {
 				chamber = append(chamber, target{r.method, strings.Replace(r.path, ":id", strconv.FormatInt(owner1.ID, 10), 1)})
 			}
 		}
-		if len(studio) != 5 || len(chamber) != 2 {
+		if len(studio) != 6 || len(chamber) != 2 { // view, edit, withdraw, accept, decline, pay the fee; view, review
 			t.Fatalf("found %d studio and %d chamber application routes", len(studio), len(chamber))
 		}
 		send := func(c *client, token string, tg target) *http.Response {
