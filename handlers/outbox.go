@@ -76,6 +76,16 @@ func (h *Handler) renderNotice(ctx context.Context, m models.OutboxEmail) (subje
 	h.addOrderNoticeData(lang, p, data)
 	h.addPaymentNoticeData(ctx, lang, p, data)
 	data["part"], data["site_url"] = p, strings.TrimRight(h.cfg.BaseURL, "/") // fulfilment notices (order_ready, order_shipped)
+	if strings.HasPrefix(m.Kind, "order_") {
+		// Every buyer's e-mail links to the order with its signed token: guests have no account.
+		code := p["code"]
+		if code == "" {
+			code = p["order"]
+		}
+		if code != "" {
+			data["Code"], data["URL"] = code, h.absURL(h.orderLink(ctx, code, true))
+		}
+	}
 	if d, err := time.Parse(time.RFC3339, p["deadline"]); err == nil {
 		data["Deadline"] = h.reviewDateTime(lang, d)
 	}
@@ -92,11 +102,12 @@ func (h *Handler) renderNotice(ctx context.Context, m models.OutboxEmail) (subje
 		subject = h.tr.localize(lang, "EmailGenericSubject", nil, data)
 		main = h.tr.localize(lang, "EmailGenericBody", nil, data)
 	}
-	parts := []string{
-		h.tr.localize(lang, "EmailGreeting", nil, data),
-		main,
-		h.tr.localize(lang, followLine(m.Kind), nil, data),
-		h.tr.localize(lang, "EmailSignature", nil, data),
+	parts := []string{h.tr.localize(lang, "EmailGreeting", nil, data), main}
+	if strings.HasPrefix(m.Kind, "order_") {
+		// A buyer's e-mail already links to the order; questions go to the organizers.
+		parts = append(parts, h.tr.localize(lang, "EmailSignatureOrder", nil, data))
+	} else {
+		parts = append(parts, h.tr.localize(lang, "EmailFollowLink", nil, data), h.tr.localize(lang, "EmailSignature", nil, data))
 	}
 	return oneLine(subject), strings.Join(parts, "\n\n")
 }
@@ -440,13 +451,4 @@ func (h *Handler) showOutbox(c *fiber.Ctx) error {
 	}
 	page.Data = data
 	return h.render(c, fiber.StatusOK, tplAdminOutbox, page)
-}
-
-// followLine is the e-mail's line on where to follow up: the order for a buyer's e-mail, the
-// application for an artisan's.
-func followLine(kind string) string {
-	if strings.HasPrefix(kind, "order_") {
-		return "EmailFollowOrder"
-	}
-	return "EmailFollowLink"
 }

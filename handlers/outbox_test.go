@@ -408,3 +408,44 @@ func TestParseSMTPURL(t *testing.T) {
 		})
 	}
 }
+
+// TestOrderNoticesInEveryLanguage: every e-mail sent to a buyer exists in French, Arabic and
+// English, names the order, and points to the order (not to an application).
+func TestOrderNoticesInEveryLanguage(t *testing.T) {
+	a := newTestApp(t, nil, Config{BaseURL: "https://souk.example"})
+	kinds := []string{models.NoticeOrderConfirmed, models.NoticeOrderPaid, models.NoticeOrderReady,
+		models.NoticeOrderShipped, models.NoticeOrderRefunded}
+	for _, kind := range kinds {
+		for _, lang := range catalogLangs {
+			t.Run(kind+"/"+lang, func(t *testing.T) {
+				for _, id := range []string{"Email_" + kind + "_subject", "Email_" + kind + "_body"} {
+					if !a.h.tr.hasMessage(lang, id) {
+						t.Fatalf("no %s in %s", id, lang)
+					}
+				}
+				if outboxKindLabels[kind] == "" {
+					t.Errorf("no outbox label for %s", kind)
+				}
+				params := `{"code":"SX-7F3K9Q","name":"Nadia","artisan":"Nadia","total_cents":"14300","amount_cents":"14300",` +
+					`"link":"/orders/SX-7F3K9Q","tracking":"BE123","stand":"B12","fair":"Salon","order":"SX-7F3K9Q",` +
+					`"business":"Atelier Bennani","pickup_code":"K7P2M9QX"}`
+				subject, body := a.h.renderNotice(context.Background(), models.OutboxEmail{Kind: kind, Locale: lang, Params: params})
+				if !strings.Contains(subject+body, "SX-7F3K9Q") {
+					t.Errorf("%s e-mail does not name the order:\n%s\n%s", kind, subject, body)
+				}
+				if strings.Contains(body, "/studio/applications") || !strings.Contains(body, "https://souk.example/orders/SX-7F3K9Q") {
+					t.Errorf("%s e-mail to a buyer does not point to the order:\n%s", kind, body)
+				}
+				if strings.Contains(subject+body, "<no value>") {
+					t.Errorf("%s e-mail has a hole:\n%s\n%s", kind, subject, body)
+				}
+				if !strings.Contains(body, "/orders/SX-7F3K9Q?t=") {
+					t.Errorf("%s e-mail links to the order without its token (guests could not open it):\n%s", kind, body)
+				}
+				if strings.Count(body, "/orders/SX-7F3K9Q") > 1 {
+					t.Errorf("%s e-mail repeats the order link:\n%s", kind, body)
+				}
+			})
+		}
+	}
+}
