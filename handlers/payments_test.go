@@ -482,3 +482,35 @@ func TestPayBoothFeeStandMode(t *testing.T) {
 		t.Error("no message telling to pay the organizers")
 	}
 }
+
+// TestStripeWebhookDatabaseDown: with PostgreSQL unreachable the webhook answers 5xx, so
+// Stripe retries; once the database is back, the same delivery is applied.
+func TestStripeWebhookDatabaseDown(t *testing.T) {
+	ctx := context.Background()
+	pgURL, err := url.Parse(dbtest.PostgresURL(t))
+	payMust(t, err)
+	proxy := newTCPProxy(t, pgURL.Host)
+	pgURL.Host = proxy.addr
+	db, err := models.Open(ctx, models.DBConfig{URL: pgURL.String(), Logger: dbtest.Logger(), MaxOpenConns: 4})
+	payMust(t, err)
+	t.Cleanup(func() { _ = models.Close(db) })
+	_, err = models.Migrate(ctx, db, nil)
+	payMust(t, err)
+	f := newPayFakeStripe(t)
+	a := newTestAppWithGateway(t, db, f.gateway(t))
+	o := newPayOrder(t, a)
+	body := payEventBody(t, "evt_down", payments.EventCheckoutCompleted, stripe.APIVersion, o.sessionObject("paid"))
+
+	proxy.stop()
+	code, text := postWebhook(t, a, body, paySign(body, payTestWebhookSecret, time.Now()))
+	if code < 500 {
+		t.Fatalf("webhook with the database down: %d (%s), want 5xx so Stripe retries", code, text)
+	}
+	proxy.start()
+	if code, text := postWebhook(t, a, body, paySign(body, payTestWebhookSecret, time.Now())); code != http.StatusOK {
+		t.Fatalf("the retried delivery: %d (%s), want 200", code, text)
+	}
+	if s := payOrderStatus(t, db, o.Order.ID); s != models.OrderPaid {
+		t.Fatalf("order %s after the retried delivery, want paid", s)
+	}
+}
