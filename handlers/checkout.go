@@ -38,6 +38,16 @@ type checkoutData struct {
 	Gateway   string
 }
 
+// AnyShip tells whether some artisan of the cart can ship (else the address is not asked).
+func (d checkoutData) AnyShip() bool {
+	for _, g := range d.Groups {
+		if g.CanShip {
+			return true
+		}
+	}
+	return false
+}
+
 // checkoutInput is the checkout form. Prices and quantities are never read from it: the
 // lines come from the visitor's cart and the prices from the products.
 type checkoutInput struct {

@@ -45,6 +45,20 @@ func TestScreenshotsForReview(t *testing.T) {
 		t.Fatal(err)
 	}
 	adminFair := fmt.Sprintf("/admin/fairs/%d", demo.ID)
+	var bennani models.Artisan
+	if err := live.db.Where("slug = ?", "atelier-bennani-zellige").Take(&bennani).Error; err != nil {
+		t.Fatal(err)
+	}
+	piece := models.Product{ArtisanID: bennani.ID, Status: models.ProductPublished, TitleFR: "Panneau de fontaine en zellige",
+		TitleAR: "لوحة نافورة من الزليج", TitleEN: "Zellige fountain panel", CraftCode: "zellige", PriceCents: 45000, Stock: 10,
+		PickupAtFair: true, Ships: true}
+	if err := live.db.Create(&piece).Error; err != nil {
+		t.Fatal(err)
+	}
+	addToCart := []chromedp.Action[chromedp.Void]{
+		chromedp.Click(chromedp.CSS(`form[action="/cart/add"] button[type="submit"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`footer`)),
+	}
 
 	anon, cancelAnon := chromedp.NewContext(ctx, chromedp.WithNewBrowserContext())
 	defer cancelAnon()
@@ -124,7 +138,8 @@ func TestScreenshotsForReview(t *testing.T) {
 		{name: "studio-applications", path: "/studio/applications", tab: art},
 		{name: "chamber-applications", path: "/chamber/applications", tab: cha},
 		// Orders (issue 5).
-		{name: "cart", path: "/cart", tab: org},
+		{name: "cart", path: fmt.Sprintf("/products/%d", piece.ID), tab: anon, before: addToCart},
+		{name: "checkout", path: "/checkout", tab: anon},
 		{name: "studio-orders", path: "/studio/orders", tab: art},
 		{name: "studio-packing", path: fmt.Sprintf("/studio/orders/packing?fair=%d", demo.ID), tab: art},
 		{name: "studio-pickup", path: "/studio/pickup", tab: art},
