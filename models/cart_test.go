@@ -152,7 +152,7 @@ func TestCartOperations(t *testing.T) {
 }
 
 func placeInput(owner models.CartOwner, email string, lines ...models.PlaceLine) models.PlaceOrderInput {
-	return models.PlaceOrderInput{Owner: owner, Name: "Amina", Email: email, Locale: "fr", Lang: "fr", Gateway: "stand",
+	return models.PlaceOrderInput{Owner: owner, Name: "Amina", Email: email, Locale: "fr", Lang: "fr", Gateway: "stripe", // shipping is paid by card
 		Lines: lines, Fulfilment: map[int64]models.Fulfilment{}, ShipName: "Amina", ShipLine1: "Rue 1", ShipPostcode: "1000",
 		ShipCity: "Bruxelles", ShipCountry: "BE", Now: time.Now().UTC()}
 }
@@ -181,7 +181,7 @@ func TestPlaceOrderHoldsAndReleasesOnce(t *testing.T) {
 		}
 		v, err := models.GetOrderByCode(ctx, db, o.Code, 0)
 		mustOK(t, err)
-		if len(v.Parts) != 2 || v.Parts[0].Part.Status != models.PartToPrepare || len(v.Parts[0].Part.PickupCode) != 8 {
+		if len(v.Parts) != 2 || v.Parts[0].Part.Status != models.PartPending || len(v.Parts[0].Part.PickupCode) != 8 { // a card order: prepared once paid
 			t.Fatalf("parts = %+v", v.Parts)
 		}
 		for _, p := range v.Parts {
