@@ -37,9 +37,6 @@ func TestScreenshotsForReview(t *testing.T) {
 	if _, err := models.SeedDemoFair(context.Background(), live.db); err != nil {
 		t.Fatalf("seed demo fair: %v", err)
 	}
-	if _, err := models.SeedDemoOrders(context.Background(), live.db); err != nil {
-		t.Fatalf("seed demo orders: %v", err)
-	}
 	demo, err := models.GetPublicFair(context.Background(), live.db, "demo-bruxelles-2027")
 	if err != nil {
 		t.Fatal(err)
@@ -54,6 +51,9 @@ func TestScreenshotsForReview(t *testing.T) {
 		PickupAtFair: true, Ships: true}
 	if err := live.db.Create(&piece).Error; err != nil {
 		t.Fatal(err)
+	}
+	if _, err := models.SeedDemoOrders(context.Background(), live.db); err != nil {
+		t.Fatalf("seed demo orders: %v", err)
 	}
 	addToCart := []chromedp.Action[chromedp.Void]{
 		chromedp.Click(chromedp.CSS(`form[action="/cart/add"] button[type="submit"]`)),
