@@ -378,6 +378,7 @@ var outboxKindLabels = map[string]string{
 	models.NoticeOrderReady:           "OutboxKindOrderReady",
 	models.NoticeOrderShipped:         "OutboxKindOrderShipped",
 	models.NoticeOrderRefunded:        "OutboxKindOrderRefunded",
+	models.NoticeOrderExpired:         "OutboxKindOrderExpired",
 }
 
 // reviewPageLinks numbers the pages around the current one, with gaps.

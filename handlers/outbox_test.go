@@ -414,7 +414,7 @@ func TestParseSMTPURL(t *testing.T) {
 func TestOrderNoticesInEveryLanguage(t *testing.T) {
 	a := newTestApp(t, nil, Config{BaseURL: "https://souk.example"})
 	kinds := []string{models.NoticeOrderConfirmed, models.NoticeOrderPaid, models.NoticeOrderReady,
-		models.NoticeOrderShipped, models.NoticeOrderRefunded}
+		models.NoticeOrderShipped, models.NoticeOrderRefunded, models.NoticeOrderExpired}
 	for _, kind := range kinds {
 		for _, lang := range catalogLangs {
 			t.Run(kind+"/"+lang, func(t *testing.T) {

@@ -31,6 +31,7 @@ import (
 const (
 	NoticeOrderPaid     = "order_paid"
 	NoticeOrderRefunded = "order_refunded"
+	NoticeOrderExpired  = "order_expired"
 )
 
 // FeeReferencePrefix starts the checkout reference of a booth fee: "FEE-<application id>".
@@ -290,6 +291,14 @@ func closeUnpaidOrder(ctx context.Context, tx *gorm.DB, o Order, to OrderStatus,
 		map[string]any{"status": o.Status},
 		map[string]any{"status": to, "event": eventID, "holds_released": released}); err != nil {
 		return false, err
+	}
+	if to == OrderExpired {
+		// The buyer learns the pieces were put back on sale, not just silence.
+		if err := EnqueueNotice(ctx, tx, o.Email, o.Locale, NoticeOrderExpired, map[string]string{
+			"code": o.Code, "name": o.Name, "total_cents": fmt.Sprint(o.TotalCents),
+		}); err != nil {
+			return false, err
+		}
 	}
 	return true, nil
 }

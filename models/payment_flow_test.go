@@ -211,6 +211,11 @@ func TestApplyExpiredTwiceAndStockGone(t *testing.T) {
 		if o.Status != models.OrderExpired || o.HoldsReleasedAt == nil {
 			t.Fatalf("order = %s released %v", o.Status, o.HoldsReleasedAt)
 		}
+		var expiredMails int64
+		must(t, db.Model(&models.OutboxEmail{}).Where("kind = ? AND to_address = ?", models.NoticeOrderExpired, o.Email).Count(&expiredMails).Error)
+		if expiredMails != 1 {
+			t.Fatalf("%d 'not paid in time' e-mails to the buyer, want 1", expiredMails)
+		}
 		// Someone else buys 4 of the 5: only 1 left, the late payment needs 2.
 		must(t, db.Model(&models.Product{}).Where("id = ?", fx.Product.ID).Update("stock", 1).Error)
 		payApply(t, db, fx.completed("evt_late"))
