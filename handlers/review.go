@@ -88,7 +88,7 @@ func (h *Handler) reviewFairOf(c *fiber.Ctx) (models.Fair, error) {
 	if err != nil {
 		return models.Fair{}, err
 	}
-	f, err := models.ReviewFair(c.UserContext(), h.db, id)
+	f, err := models.GetFair(c.UserContext(), h.db, id)
 	if err != nil {
 		return models.Fair{}, fmt.Errorf("review fair %d: %w", id, err)
 	}

@@ -148,15 +148,6 @@ func validateDecision(d Decision, note string) error {
 	return nil
 }
 
-// ReviewFair loads a fair in any status (drafts included) for the organizers' pages.
-func ReviewFair(ctx context.Context, db *gorm.DB, fairID int64) (Fair, error) {
-	var f Fair
-	if err := db.WithContext(ctx).Where("id = ?", fairID).Take(&f).Error; err != nil {
-		return Fair{}, fmt.Errorf("get fair %d: %w", fairID, translateError(err))
-	}
-	return f, nil
-}
-
 // lockFair loads the fair and, on PostgreSQL, locks its row until the transaction ends, so
 // decisions that count (quotas, waitlist positions) run one after the other per fair. NO KEY
 // UPDATE is the FOR UPDATE that still lets artisans insert applications referencing the fair
@@ -765,7 +756,7 @@ func ExpireOffers(ctx context.Context, db *gorm.DB, now time.Time) (int, error) 
 				map[string]any{"status": AppOfferExpired}); err != nil {
 				return err
 			}
-			fair, err := ReviewFair(ctx, tx, cand.FairID)
+			fair, err := GetFair(ctx, tx, cand.FairID)
 			if err != nil {
 				return err
 			}
@@ -839,7 +830,7 @@ func SetFeeCovered(ctx context.Context, db *gorm.DB, organizer User, fairID, app
 		if !covered {
 			return nil
 		}
-		fair, err := ReviewFair(ctx, tx, fairID)
+		fair, err := GetFair(ctx, tx, fairID)
 		if err != nil {
 			return err
 		}
@@ -902,7 +893,7 @@ func MarkFeePaid(ctx context.Context, db *gorm.DB, organizer User, fairID, appID
 			map[string]any{"fee_state": after.FeeState, "fee_cents": after.FeeCents, "note": note}); err != nil {
 			return err
 		}
-		fair, err := ReviewFair(ctx, tx, fairID)
+		fair, err := GetFair(ctx, tx, fairID)
 		if err != nil {
 			return err
 		}
