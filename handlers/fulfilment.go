@@ -322,7 +322,14 @@ func (h *Handler) showPickup(c *fiber.Ctx) error {
 	page.Form = newForm()
 	d := fulPickupData{Artisan: a}
 	status := fiber.StatusOK
-	if code := c.Query("code"); code != "" && a != nil {
+	// The QR code's link carries "code"; the typed form sends "pickup_code", and the part is
+	// shown first so the artisan checks the pieces (and takes the payment) before handing over.
+	code := c.Query("code", c.Query("pickup_code"))
+	if code == "" && a != nil && c.Context().QueryArgs().Has("pickup_code") {
+		page.Form.Errors["pickup_code"] = "FieldRequired"
+		status = fiber.StatusUnprocessableEntity
+	}
+	if code != "" && a != nil {
 		page.Form.Values["pickup_code"] = models.NormalizePickupCode(code)
 		p, err := models.FindPickupPart(c.UserContext(), h.db, currentUser(c).ID, code)
 		switch {

@@ -117,6 +117,15 @@ func TestPayAtStandAcceptance(t *testing.T) {
 		if resp, _ := fx.clients[1].get("/studio/pickup?code=" + parts[0].PickupCode); resp.StatusCode != http.StatusNotFound {
 			t.Errorf("GET pickup page with another artisan's code: %d, want 404", resp.StatusCode)
 		}
+		// The typed form looks the code up first: empty → the field's error, no part shown.
+		if resp, body := fx.clients[0].get("/studio/pickup?pickup_code="); resp.StatusCode != http.StatusUnprocessableEntity ||
+			!strings.Contains(pageText(body), fx.a.msg("fr", "FieldRequired")) || strings.Contains(body, fx.products[0].TitleFR) {
+			t.Errorf("empty typed code: %d", resp.StatusCode)
+		}
+		if resp, body := fx.clients[0].get("/studio/pickup?pickup_code=" + parts[0].PickupCode); resp.StatusCode != http.StatusOK ||
+			!strings.Contains(body, fx.products[0].TitleFR) || !strings.Contains(pageText(body), fx.a.msg("fr", "FulHandOverButton")) {
+			t.Errorf("typed code lookup: %d", resp.StatusCode)
+		}
 		// The QR opens the pickup page with the part to hand over.
 		resp, body = fx.clients[0].get("/studio/pickup?code=" + strings.ToLower(parts[0].PickupCode))
 		if resp.StatusCode != http.StatusOK || !strings.Contains(body, fx.products[0].TitleFR) || !strings.Contains(body, fx.a.msg("fr", "FulHandOverButton")) {

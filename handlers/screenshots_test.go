@@ -143,6 +143,7 @@ func TestScreenshotsForReview(t *testing.T) {
 		{name: "studio-orders", path: "/studio/orders", tab: art},
 		{name: "studio-packing", path: fmt.Sprintf("/studio/orders/packing?fair=%d", demo.ID), tab: art},
 		{name: "studio-pickup", path: "/studio/pickup", tab: art},
+		{name: "studio-stand-sales", path: "/studio/stand-sales", tab: art},
 		{name: "admin-orders", path: "/admin/orders", tab: org},
 		{name: "admin-order", path: "/admin/orders/SX-DEMO2P", tab: org},
 		{name: "admin-settlement", path: adminFair + "/settlement", tab: org},
