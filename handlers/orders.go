@@ -197,6 +197,7 @@ func (h *Handler) addOrderNoticeData(lang string, p map[string]string, data map[
 		data["URL"] = h.absURL(p["link"])
 	}
 	data["Gateway"] = p["gateway"]
+	data["Partly"] = p["partly"] == "true"
 }
 
 // Message ids of the order and part states, listed so the catalogs test sees every one.

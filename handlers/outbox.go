@@ -379,6 +379,7 @@ var outboxKindLabels = map[string]string{
 	models.NoticeOrderShipped:         "OutboxKindOrderShipped",
 	models.NoticeOrderRefunded:        "OutboxKindOrderRefunded",
 	models.NoticeOrderExpired:         "OutboxKindOrderExpired",
+	models.NoticeOrderUncollected:     "OutboxKindOrderUncollected",
 }
 
 // reviewPageLinks numbers the pages around the current one, with gaps.

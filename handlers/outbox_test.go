@@ -414,7 +414,7 @@ func TestParseSMTPURL(t *testing.T) {
 func TestOrderNoticesInEveryLanguage(t *testing.T) {
 	a := newTestApp(t, nil, Config{BaseURL: "https://souk.example"})
 	kinds := []string{models.NoticeOrderConfirmed, models.NoticeOrderPaid, models.NoticeOrderReady,
-		models.NoticeOrderShipped, models.NoticeOrderRefunded, models.NoticeOrderExpired}
+		models.NoticeOrderShipped, models.NoticeOrderRefunded, models.NoticeOrderExpired, models.NoticeOrderUncollected}
 	for _, kind := range kinds {
 		for _, lang := range catalogLangs {
 			t.Run(kind+"/"+lang, func(t *testing.T) {
@@ -446,6 +446,16 @@ func TestOrderNoticesInEveryLanguage(t *testing.T) {
 					t.Errorf("%s e-mail repeats the order link:\n%s", kind, body)
 				}
 			})
+		}
+	}
+	// A reservation collected in part says so, in every language.
+	for _, lang := range catalogLangs {
+		m := models.OutboxEmail{Kind: models.NoticeOrderUncollected, Locale: lang, Params: `{"code":"SX-7F3K9Q","name":"Nadia"}`}
+		_, whole := a.h.renderNotice(context.Background(), m)
+		m.Params = `{"code":"SX-7F3K9Q","name":"Nadia","partly":"true"}`
+		_, partly := a.h.renderNotice(context.Background(), m)
+		if whole == partly || strings.Contains(partly, "<no value>") {
+			t.Errorf("%s: the partly collected reservation's e-mail is the same as the uncollected one:\n%s", lang, partly)
 		}
 	}
 }

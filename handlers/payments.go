@@ -179,10 +179,23 @@ const (
 	reconcileOlderThan = 15 * time.Minute
 )
 
-// PeriodicTasks is the background work of the payments: reconciliation of pending Stripe
-// orders (it also expires the holds of checkouts Stripe reports expired or never opened).
+// reservationsEvery is how often lapsed pay-at-the-stand reservations are looked for.
+const reservationsEvery = time.Hour
+
+// PeriodicTasks is the background work of the orders: reconciliation of pending Stripe
+// orders (it also expires the holds of checkouts Stripe reports expired or never opened), and
+// the release of pay-at-the-stand reservations nobody collected before their fair ended.
 func (h *Handler) PeriodicTasks() []models.PeriodicTask {
 	return []models.PeriodicTask{{
+		Name: "release_lapsed_reservations", Every: reservationsEvery,
+		Run: func(ctx context.Context) error {
+			rep, err := models.ReleaseLapsedReservations(ctx, h.db, time.Now().UTC())
+			if rep.Expired+rep.Completed > 0 {
+				h.log.Info("uncollected reservations released", slog.Int("expired", rep.Expired), slog.Int("completed", rep.Completed))
+			}
+			return err
+		},
+	}, {
 		Name: "reconcile_payments", Every: reconcileEvery,
 		Run: func(ctx context.Context) error {
 			rep, err := models.Reconcile(ctx, h.db, h.gateway, reconcileOlderThan, time.Now().UTC())

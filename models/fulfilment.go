@@ -435,12 +435,12 @@ func notifyBuyer(ctx context.Context, tx *gorm.DB, part ArtisanPart, after Order
 	})
 }
 
-// completeOrderIfDone closes the order when every part is picked up, delivered or refunded
-// (at least one handed over): paid → completed, or for a pay-at-the-stand order pending →
-// completed with paid_at recorded. A conditional update: two last hand-overs at once complete
-// it once. It reports whether this call completed it.
+// completeOrderIfDone closes the order when every part is picked up, delivered, refunded or
+// cancelled (at least one handed over): paid → completed, or for a pay-at-the-stand order
+// pending → completed with paid_at recorded. A conditional update: two last hand-overs at once
+// complete it once. It reports whether this call completed it.
 func completeOrderIfDone(ctx context.Context, tx *gorm.DB, actorID, orderID int64, now time.Time) (bool, error) {
-	done := []PartStatus{PartPickedUp, PartDelivered, PartRefunded}
+	done := []PartStatus{PartPickedUp, PartDelivered, PartRefunded, PartCancelled}
 	handed := []PartStatus{PartPickedUp, PartDelivered}
 	res := tx.WithContext(ctx).Model(&Order{}).
 		Where("id = ? AND (status = ? OR (gateway = ? AND status = ?))", orderID, OrderPaid, gatewayStand, OrderPendingPayment).
@@ -479,6 +479,11 @@ func HandOverByCode(ctx context.Context, db *gorm.DB, userID int64, code string,
 		}
 		if before.Status == PartPickedUp || before.Status == PartDelivered {
 			return fmt.Errorf("hand over part %d: %w", before.ID, ErrAlreadyHandedOver)
+		}
+		// The order first, then its part: the order's other writers (completion, a lapsed
+		// reservation) lock in that order too, so they queue instead of deadlocking.
+		if _, err := lockOrder(ctx, tx, "id = ?", before.OrderID); err != nil {
+			return fmt.Errorf("hand over: lock order %d: %w", before.OrderID, err)
 		}
 		after, err := applyPartStep(ctx, tx, userID, before, now, partStep{action: "order_part.handed_over", fulfilment: FulfilPickup,
 			from: []PartStatus{PartToPrepare, PartReady}, to: PartPickedUp, cols: map[string]any{"handed_over_at": now}})
