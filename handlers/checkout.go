@@ -227,8 +227,10 @@ func (h *Handler) placeOrder(c *fiber.Ctx) error {
 }
 
 // startPayment opens the Stripe Checkout Session of the order's attempt and sends the buyer
-// there. When Stripe cannot be reached the order is cancelled (its holds released), so the
-// stock is not locked for nothing, and the buyer is told to try again.
+// there. When Stripe cannot be reached the new order is cancelled (its holds released), so the
+// stock is not locked for nothing, and the buyer is told to try again. The request is built
+// only from the order, so a resumed payment sends the same request under the same attempt's
+// idempotency key and Stripe answers with the same session.
 func (h *Handler) startPayment(c *fiber.Ctx, order models.Order, guest bool) error {
 	ctx := c.UserContext()
 	v, err := models.GetOrderByCode(ctx, h.db, order.Code, 0)
@@ -263,6 +265,12 @@ func (h *Handler) startPayment(c *fiber.Ctx, order models.Order, guest bool) err
 	}
 	req.CancelURL = orderURL + sep + "payment=cancelled"
 	co, err := h.gateway.CreateCheckout(ctx, req)
+	if err != nil && order.CheckoutSessionID != nil {
+		// A resumed payment: the session opened before stays valid; the buyer may try again.
+		h.log.Warn("resume checkout session", "order", order.Code, "error", err, "request_id", requestID(c))
+		ensureWebSession(c, h).addFlash("error", "FlashPaymentNotResumed")
+		return c.Redirect(h.orderLink(ctx, order.Code, guest), fiber.StatusSeeOther)
+	}
 	if err != nil {
 		// Nothing can be paid: give the stock back now rather than in 30 minutes.
 		if _, cerr := models.CancelGuestOrder(ctx, h.db, order.Code, time.Now().UTC()); cerr != nil {

@@ -249,3 +249,22 @@ func TestOrganizerOrdersAndSettlement(t *testing.T) {
 		t.Errorf("commission_bp = %d, want 1000", f.CommissionBP)
 	}
 }
+
+// TestCardOrderShowsPickupCodeOncePaid: an unpaid card order's page shows no QR code (the
+// artisan would refuse it) but says when it comes; once paid, each pickup part has its code.
+func TestCardOrderShowsPickupCodeOncePaid(t *testing.T) {
+	fx := newFulFixture(t, nil)
+	o, _ := fx.order(t, "stripe", models.OrderPendingPayment, models.PartPending)
+	c := fx.a.client()
+	c.login(fx.visitor.Email, testPassword)
+	_, body := c.get("/orders/" + o.Code)
+	if strings.Contains(body, `class="pickup-qr"`) || !strings.Contains(body, escaped(fx.a, "OrderPickupCodeAfterPayment")) {
+		t.Fatal("an unpaid card order shows a pickup code, or does not say when it comes")
+	}
+	now := time.Now().UTC()
+	mustDo(t, fx.a.db.Model(&models.Order{}).Where("id = ?", o.ID).Updates(map[string]any{"status": models.OrderPaid, "paid_at": now}).Error)
+	_, body = c.get("/orders/" + o.Code)
+	if strings.Count(body, `class="pickup-qr"`) != 2 || strings.Contains(body, escaped(fx.a, "OrderPickupCodeAfterPayment")) {
+		t.Fatal("a paid card order does not show a pickup code per artisan")
+	}
+}

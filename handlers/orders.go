@@ -15,6 +15,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/soukexpo/souk/models"
+	"github.com/soukexpo/souk/payments"
 	"gorm.io/gorm/clause"
 )
 
@@ -107,6 +108,9 @@ type orderData struct {
 	Parts  []orderPart
 	Token  string
 	Cancel bool // the buyer may still cancel
+	Resume bool // the card payment can be taken up again
+	// ResumeMinutes is how long the payment page stays open.
+	ResumeMinutes int
 }
 
 func (h *Handler) showOrder(c *fiber.Ctx) error {
@@ -118,12 +122,18 @@ func (h *Handler) showOrder(c *fiber.Ctx) error {
 	}
 	page := h.newPage(c, "OrderTitle")
 	page.Title = page.T("OrderTitleCode", "Code", v.Order.Code)
-	d := orderData{View: v, Token: token, Cancel: v.Order.Status == models.OrderPendingPayment}
+	d := orderData{View: v, Token: token, Cancel: v.Order.Status == models.OrderPendingPayment,
+		Resume: v.Order.CanResumePayment(time.Now().UTC())}
+	if d.Resume {
+		d.ResumeMinutes = int(time.Until(*v.Order.CheckoutExpiresAt).Minutes())
+	}
 	for _, p := range v.Parts {
 		op := orderPart{OrderPartView: p}
 		live := p.Part.Status != models.PartCancelled && p.Part.Status != models.PartRefunded &&
 			p.Part.Status != models.PartPickedUp
-		if p.Part.Fulfilment == models.FulfilPickup && live && v.Order.Status != models.OrderCancelled &&
+		// A card order's code is shown once it is paid: before that the artisan would refuse it.
+		handable := v.Order.Gateway == payments.NameStand || v.Order.PaidAt != nil
+		if p.Part.Fulfilment == models.FulfilPickup && live && handable && v.Order.Status != models.OrderCancelled &&
 			v.Order.Status != models.OrderExpired {
 			qr, err := newQRCode(h.absURL("/studio/pickup?code=" + url.QueryEscape(p.Part.PickupCode)))
 			if err != nil {
@@ -139,6 +149,28 @@ func (h *Handler) showOrder(c *fiber.Ctx) error {
 		page.CSRF = ensureWebSession(c, h).csrfToken()
 	}
 	return h.render(c, fiber.StatusOK, tplOrder, page)
+}
+
+// resumePayment takes a buyer back to the card payment of their pending order (they left the
+// Stripe page, or come back from the e-mail). Two clicks, even on two instances, open one
+// session: the request and its idempotency key are those of the order's attempt.
+func (h *Handler) resumePayment(c *fiber.Ctx) error {
+	code := models.NormalizeCode(c.Params("code"))
+	token := bodyField(c, "t")
+	v, err := h.visibleOrder(c, code, token)
+	if err != nil {
+		return err
+	}
+	guest := v.Order.UserID == nil // as when the order was placed: the same request again
+	if !v.Order.CanResumePayment(time.Now().UTC()) {
+		ensureWebSession(c, h).addFlash("error", "FlashPaymentNotResumable")
+		back := "/orders/" + url.PathEscape(code)
+		if token != "" {
+			back += "?t=" + url.QueryEscape(token)
+		}
+		return c.Redirect(back, fiber.StatusSeeOther)
+	}
+	return h.startPayment(c, v.Order, guest)
 }
 
 func (h *Handler) cancelOrder(c *fiber.Ctx) error {

@@ -29,22 +29,28 @@ type payFakeStripe struct {
 	mu       sync.Mutex
 	forms    map[string][]url.Values // by path
 	sessions map[string]map[string]any
+	byKey    map[string]map[string]any // Stripe replays a create with a known idempotency key
 	n        int
 }
 
 func newPayFakeStripe(t *testing.T) *payFakeStripe {
-	f := &payFakeStripe{forms: map[string][]url.Values{}, sessions: map[string]map[string]any{}}
+	f := &payFakeStripe{forms: map[string][]url.Values{}, sessions: map[string]map[string]any{}, byKey: map[string]map[string]any{}}
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /v1/checkout/sessions", func(w http.ResponseWriter, r *http.Request) {
 		f.mu.Lock()
 		defer f.mu.Unlock()
+		key := r.Header.Get("Idempotency-Key")
+		if s, ok := f.byKey[key]; ok {
+			_ = json.NewEncoder(w).Encode(s)
+			return
+		}
 		f.n++
 		id := fmt.Sprintf("cs_test_h%d", f.n)
 		amount, _ := strconv.ParseInt(r.PostForm.Get("line_items[0][price_data][unit_amount]"), 10, 64)
 		s := map[string]any{"id": id, "object": "checkout.session", "url": "https://checkout.stripe.test/" + id, "status": "open",
 			"payment_status": "unpaid", "amount_total": amount, "currency": "eur", "client_reference_id": r.PostForm.Get("client_reference_id"),
 			"metadata": map[string]any{"kind": r.PostForm.Get("metadata[kind]")}}
-		f.sessions[id] = s
+		f.sessions[id], f.byKey[key] = s, s
 		_ = json.NewEncoder(w).Encode(s)
 	})
 	mux.HandleFunc("GET /v1/checkout/sessions/{id}", func(w http.ResponseWriter, r *http.Request) {
@@ -512,5 +518,84 @@ func TestStripeWebhookDatabaseDown(t *testing.T) {
 	}
 	if s := payOrderStatus(t, db, o.Order.ID); s != models.OrderPaid {
 		t.Fatalf("order %s after the retried delivery, want paid", s)
+	}
+}
+
+// D6: a buyer who left the Stripe page takes the payment up again from the order page; two
+// clicks at once on two instances open one session (one idempotency key, one stored id). A
+// session about to close, or Stripe out of reach, keeps the order as it is, with a message.
+func TestResumePaymentOneSession(t *testing.T) {
+	db := dbtest.Postgres(t)
+	f := newPayFakeStripe(t)
+	a, b := newTestAppWithGateway(t, db, f.gateway(t)), newTestAppWithGateway(t, db, f.gateway(t))
+	potter, _ := cartShop(t, db, false)
+	vase := cartProduct(t, db, potter, "Vase", 4500, 3)
+	buyer := a.client()
+	buyer.addToCart(vase.ID, 1)
+	resp, body := buyer.checkout(url.Values{fmt.Sprintf("fulfil_%d", potter.ID): {"shipping"}, "ship_name": {"Amina"}, "ship_line1": {"Rue 1"},
+		"ship_postcode": {"75001"}, "ship_city": {"Paris"}, "ship_country": {"FR"}})
+	if resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(resp.Header.Get("Location"), "https://checkout.stripe.test/") {
+		t.Fatalf("checkout: %d → %q %.300s", resp.StatusCode, resp.Header.Get("Location"), body)
+	}
+	stripePage := resp.Header.Get("Location")
+	var o models.Order
+	payMust(t, db.Order("id DESC").Take(&o).Error)
+	first := *o.CheckoutSessionID
+	link := a.h.orderLink(context.Background(), o.Code, true) // a guest: the e-mail's signed link
+	_, page := buyer.get(link)
+	if !strings.Contains(page, `action="/orders/`+o.Code+`/pay"`) || !strings.Contains(page, escaped(a, "OrderResumePayment")) {
+		t.Fatal("the pending order's page offers no way back to the payment")
+	}
+	token := buyer.csrf(link)
+	tok, _ := url.QueryUnescape(strings.SplitN(link, "?t=", 2)[1])
+	form := url.Values{"_csrf": {token}, "t": {tok}}
+	onB := &client{t: t, a: b, jar: buyer.jar} // the same browser, sent to the other instance
+	var wg sync.WaitGroup
+	locations := make([]string, 2)
+	for i, c := range []*client{buyer, onB} {
+		wg.Go(func() {
+			resp, _ := c.post("/orders/"+o.Code+"/pay", form)
+			locations[i] = resp.Header.Get("Location")
+		})
+	}
+	wg.Wait()
+	for i, loc := range locations {
+		if loc != stripePage {
+			t.Errorf("click %d went to %q, want the same Stripe page %q", i, loc, stripePage)
+		}
+	}
+	keys := map[string]bool{}
+	for _, call := range f.calls("POST /v1/checkout/sessions") {
+		keys[call.Get("Idempotency-Key")] = true
+	}
+	payMust(t, db.Where("id = ?", o.ID).Take(&o).Error)
+	if len(keys) != 1 || *o.CheckoutSessionID != first || o.Status != models.OrderPendingPayment {
+		t.Fatalf("idempotency keys %v, session %s (first %s), status %s", keys, *o.CheckoutSessionID, first, o.Status)
+	}
+	// Another visitor cannot reach it.
+	stranger := a.client()
+	if resp, _ := stranger.post("/orders/"+o.Code+"/pay", url.Values{"_csrf": {stranger.csrf("/login")}}); resp.StatusCode != http.StatusNotFound {
+		t.Errorf("a stranger resumes the payment: %d, want 404", resp.StatusCode)
+	}
+	// Stripe out of reach: the order stays reserved, the buyer is told to try again.
+	f.srv.Close()
+	resp, _ = buyer.post("/orders/"+o.Code+"/pay", form)
+	if resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(resp.Header.Get("Location"), "/orders/"+o.Code) {
+		t.Fatalf("resume with Stripe down: %d → %q", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	if _, page := buyer.get(resp.Header.Get("Location")); !strings.Contains(page, escaped(a, "FlashPaymentNotResumed")) {
+		t.Error("no message when Stripe is out of reach")
+	}
+	if s := payOrderStatus(t, db, o.ID); s != models.OrderPendingPayment || cartStock(t, db, vase.ID) != 2 {
+		t.Errorf("after a failed resume: order %s, stock %d; want pending, 2 held", s, cartStock(t, db, vase.ID))
+	}
+	// A session about to close is not offered any more.
+	payMust(t, db.Model(&models.Order{}).Where("id = ?", o.ID).Update("checkout_expires_at", time.Now().UTC().Add(30*time.Second)).Error)
+	if _, page := buyer.get(link); strings.Contains(page, `/orders/`+o.Code+`/pay"`) {
+		t.Error("a session about to close is still offered")
+	}
+	resp, _ = buyer.post("/orders/"+o.Code+"/pay", form)
+	if _, page := buyer.get(resp.Header.Get("Location")); !strings.Contains(page, escaped(a, "FlashPaymentNotResumable")) {
+		t.Error("no message for a payment that cannot be resumed")
 	}
 }

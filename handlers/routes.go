@@ -220,6 +220,7 @@ func (h *Handler) routes() []route {
 		{method: fiber.MethodGet, path: "/checkout/success", access: anyone, handler: h.showCheckoutSuccess},
 		{method: fiber.MethodGet, path: "/orders/:code", access: anyone, handler: h.showOrder},
 		{method: fiber.MethodPost, path: "/orders/:code/cancel", access: anyone, handler: h.cancelOrder},
+		{method: fiber.MethodPost, path: "/orders/:code/pay", access: anyone, handler: h.resumePayment, before: checkoutLimits},
 		{method: fiber.MethodGet, path: "/admin/shipping", access: organizers, handler: h.showShipping},
 		{method: fiber.MethodPost, path: "/admin/shipping", access: organizers, handler: h.saveShipping},
 		// cart-routes-end

@@ -55,6 +55,12 @@ func TestScreenshotsForReview(t *testing.T) {
 	if _, err := models.SeedDemoOrders(context.Background(), live.db); err != nil {
 		t.Fatalf("seed demo orders: %v", err)
 	}
+	// The pending card order, left on the Stripe page 5 minutes ago: its page offers to resume.
+	if err := live.db.Model(&models.Order{}).Where("code = ?", "SX-DEMO4W").Updates(map[string]any{
+		"checkout_session_id": "cs_demo_resume", "checkout_expires_at": time.Now().UTC().Add(25 * time.Minute)}).Error; err != nil {
+		t.Fatal(err)
+	}
+	pendingOrder := live.h.orderLink(context.Background(), "SX-DEMO4W", true)
 	addToCart := []chromedp.Action[chromedp.Void]{
 		chromedp.Click(chromedp.CSS(`form[action="/cart/add"] button[type="submit"]`)),
 		chromedp.WaitVisible(chromedp.CSS(`footer`)),
@@ -140,6 +146,7 @@ func TestScreenshotsForReview(t *testing.T) {
 		// Orders (issue 5).
 		{name: "cart", path: fmt.Sprintf("/products/%d", piece.ID), tab: anon, before: addToCart},
 		{name: "checkout", path: "/checkout", tab: anon},
+		{name: "order-pending-card", path: pendingOrder, tab: anon},
 		{name: "studio-orders", path: "/studio/orders", tab: art},
 		{name: "studio-packing", path: fmt.Sprintf("/studio/orders/packing?fair=%d", demo.ID), tab: art},
 		{name: "studio-pickup", path: "/studio/pickup", tab: art},

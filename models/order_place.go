@@ -525,6 +525,13 @@ func checkOpenHolds(ctx context.Context, tx *gorm.DB, in PlaceOrderInput) error 
 	return nil
 }
 
+// CanResumePayment tells whether the buyer can go back to the card payment of this order:
+// waiting for a Stripe payment whose session stays open for at least another minute.
+func (o Order) CanResumePayment(now time.Time) bool {
+	return o.Status == OrderPendingPayment && o.Gateway != gatewayStand && o.CheckoutSessionID != nil &&
+		o.CheckoutExpiresAt != nil && o.CheckoutExpiresAt.After(now.Add(time.Minute))
+}
+
 // SetCheckoutSession stores the payment session of an order's current attempt, once: a
 // conditional update from NULL (a second click that opened the same session changes
 // nothing).
