@@ -532,10 +532,15 @@ func TestResumePaymentOneSession(t *testing.T) {
 	vase := cartProduct(t, db, potter, "Vase", 4500, 3)
 	buyer := a.client()
 	buyer.addToCart(vase.ID, 1)
+	// D1: a tampered price or quantity in the form never reaches Stripe.
 	resp, body := buyer.checkout(url.Values{fmt.Sprintf("fulfil_%d", potter.ID): {"shipping"}, "ship_name": {"Amina"}, "ship_line1": {"Rue 1"},
-		"ship_postcode": {"75001"}, "ship_city": {"Paris"}, "ship_country": {"FR"}})
+		"ship_postcode": {"75001"}, "ship_city": {"Paris"}, "ship_country": {"FR"}, "unit_amount": {"1"}, "price": {"1"}, "quantity": {"9"}})
 	if resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(resp.Header.Get("Location"), "https://checkout.stripe.test/") {
 		t.Fatalf("checkout: %d → %q %.300s", resp.StatusCode, resp.Header.Get("Location"), body)
+	}
+	if created := f.calls("POST /v1/checkout/sessions"); len(created) != 1 || created[0].Get("line_items[0][price_data][unit_amount]") != "4500" ||
+		created[0].Get("line_items[0][quantity]") != "1" {
+		t.Fatalf("Stripe was asked for %v, want 1 × 4500 from the database", created)
 	}
 	stripePage := resp.Header.Get("Location")
 	var o models.Order
