@@ -22,7 +22,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 	"github.com/soukexpo/souk/models"
@@ -163,60 +162,16 @@ func TestBrowserFairJourney(t *testing.T) {
 	db := live.db
 	u := func(path string) string { return live.url + path }
 	msg := func(id string, kv ...string) string { return live.applMsg("fr", id, kv...) }
-	shotDir := os.Getenv("SOUK_SCREENSHOTS_DIR")
-	shot := func(tab context.Context, name string) {
-		t.Helper()
-		if shotDir == "" {
-			return
-		}
-		h := fairGet(t, tab, name+": page height", chromedp.Evaluate[int64](`document.documentElement.scrollHeight`))
-		fairStep(t, tab, name+": grow the viewport", chromedp.EmulateViewport(1280, max(h, 900)))
-		png := fairGet(t, tab, name+": screenshot", chromedp.CaptureScreenshot())
-		fairStep(t, tab, name+": restore the viewport", chromedp.EmulateViewport(1280, 900))
-		if err := os.WriteFile(filepath.Join(shotDir, "fair-journey-"+name+".png"), png, 0o644); err != nil {
-			t.Errorf("write screenshot %s: %v", name, err)
-		}
-	}
-	// flash waits for the success (or other kind) flash of the page and checks its text.
-	flash := func(tab context.Context, name, kind, want string) {
-		t.Helper()
-		sel := chromedp.CSS(`.flash-` + kind + `:not([data-stale])`)
-		fairStep(t, tab, name+": flash", chromedp.WaitVisible(sel), pageLoaded)
-		if got := fairGet(t, tab, name+": flash text", chromedp.Text(sel)); !strings.Contains(got, want) {
-			t.Fatalf("%s: flash %q, want %q", name, got, want)
-		}
-	}
+	shot := func(tab context.Context, name string) { t.Helper(); journeyShot(t, tab, "fair-journey-"+name, 1280) }
+	flash := func(tab context.Context, name, kind, want string) { t.Helper(); waitFlash(t, tab, name, kind, want) }
 	text := func(tab context.Context, name, sel string) string {
 		t.Helper()
 		return strings.TrimSpace(fairGet(t, tab, name, chromedp.Text(chromedp.CSS(sel))))
 	}
-	newTab := func() context.Context {
-		tab, cancelTab := chromedp.NewContext(ctx, chromedp.WithNewBrowserContext())
-		t.Cleanup(cancelTab)
-		// Open the tab now: a target lives as long as the context of its first run, and the
-		// steps run under shorter contexts of their own.
-		if err := chromedp.Do(tab); err != nil {
-			t.Fatalf("open a browser context: %v", err)
-		}
-		// A visitor who asked for reduced motion: Bootstrap scrolls smoothly otherwise, and a
-		// click aimed at a button while the page still glides lands beside it.
-		if _, err := chromedp.Call(tab, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{
-			Features: []*emulation.MediaFeature{{Name: "prefers-reduced-motion", Value: "reduce"}},
-		}); err != nil {
-			t.Fatalf("emulate reduced motion: %v", err)
-		}
-		return tab
-	}
+	newTab := func() context.Context { t.Helper(); return journeyTab(t, ctx) }
 	login := func(tab context.Context, who, email, password string) {
 		t.Helper()
-		fairStep(t, tab, who+" logs in",
-			chromedp.Navigate(u("/login?lang=fr")),
-			chromedp.WaitVisible(chromedp.CSS(`#f-email`)),
-			chromedp.SendKeys(chromedp.CSS(`#f-email`), email),
-			chromedp.SendKeys(chromedp.CSS(`#f-password`), password),
-			chromedp.Click(chromedp.CSS(`form[action="/login"] button[type="submit"]`)),
-			chromedp.WaitVisible(chromedp.CSS(`.flash-success`)),
-		)
+		journeyLogin(t, tab, live.url, who, email, password)
 	}
 	appOf := func(name string, id int64) models.Application {
 		t.Helper()

@@ -17,14 +17,12 @@ import (
 	"image/color"
 	"image/jpeg"
 	"os"
-	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 	"github.com/soukexpo/souk/models"
 )
@@ -64,39 +62,10 @@ func TestBrowserPayAtStandJourney(t *testing.T) {
 	shotDir := os.Getenv("SOUK_SCREENSHOTS_DIR")
 	shot := func(tab context.Context, name string, width int64) {
 		t.Helper()
-		if shotDir == "" {
-			return
-		}
-		fairStep(t, tab, name+": narrow the viewport", chromedp.EmulateViewport(width, 900))
-		h := fairGet(t, tab, name+": page height", chromedp.Evaluate[int64](`document.documentElement.scrollHeight`))
-		fairStep(t, tab, name+": grow the viewport", chromedp.EmulateViewport(width, max(h, 900)))
-		png := fairGet(t, tab, name+": screenshot", chromedp.CaptureScreenshot())
-		fairStep(t, tab, name+": restore the viewport", chromedp.EmulateViewport(1280, 900))
-		if err := os.WriteFile(filepath.Join(shotDir, "order-journey-"+name+".png"), png, 0o644); err != nil {
-			t.Errorf("write screenshot %s: %v", name, err)
-		}
+		journeyShot(t, tab, "order-journey-"+name, width)
 	}
-	flash := func(tab context.Context, name, kind, want string) {
-		t.Helper()
-		sel := chromedp.CSS(`.flash-` + kind + `:not([data-stale])`)
-		fairStep(t, tab, name+": flash", chromedp.WaitVisible(sel), pageLoaded)
-		if got := fairGet(t, tab, name+": flash text", chromedp.Text(sel)); !strings.Contains(got, want) {
-			t.Fatalf("%s: flash %q, want %q", name, got, want)
-		}
-	}
-	newTab := func() context.Context {
-		tab, cancelTab := chromedp.NewContext(ctx, chromedp.WithNewBrowserContext())
-		t.Cleanup(cancelTab)
-		if err := chromedp.Do(tab); err != nil {
-			t.Fatalf("open a browser context: %v", err)
-		}
-		if _, err := chromedp.Call(tab, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{
-			Features: []*emulation.MediaFeature{{Name: "prefers-reduced-motion", Value: "reduce"}},
-		}); err != nil {
-			t.Fatalf("emulate reduced motion: %v", err)
-		}
-		return tab
-	}
+	flash := func(tab context.Context, name, kind, want string) { t.Helper(); waitFlash(t, tab, name, kind, want) }
+	newTab := func() context.Context { t.Helper(); return journeyTab(t, ctx) }
 	stock := func(id int64) int {
 		t.Helper()
 		var p models.Product
@@ -264,14 +233,7 @@ func TestBrowserPayAtStandJourney(t *testing.T) {
 	fr := func(id string) string { return live.tr("fr", id) }
 	for i, s := range sellers {
 		s.tab = newTab()
-		fairStep(t, s.tab, s.artisan.BusinessName+" logs in",
-			chromedp.Navigate(u("/login?lang=fr")),
-			chromedp.WaitVisible(chromedp.CSS(`#f-email`)),
-			chromedp.SendKeys(chromedp.CSS(`#f-email`), s.email),
-			chromedp.SendKeys(chromedp.CSS(`#f-password`), testPassword),
-			chromedp.Click(chromedp.CSS(`form[action="/login"] button[type="submit"]`)),
-			chromedp.WaitVisible(chromedp.CSS(`.flash-success`)),
-		)
+		journeyLogin(t, s.tab, live.url, s.artisan.BusinessName, s.email, testPassword)
 		fairStep(t, s.tab, s.artisan.BusinessName+" opens the packing list",
 			chromedp.Navigate(u("/studio/orders")),
 			chromedp.WaitVisible(chromedp.CSS(`a[href="/studio/orders/packing"]`)),

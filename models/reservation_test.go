@@ -18,13 +18,6 @@ var (
 	lapseTime   = time.Date(2027, 3, 23, 0, 0, 0, 0, time.UTC)
 )
 
-func productStock(t *testing.T, db *gorm.DB, id int64) int {
-	t.Helper()
-	var p models.Product
-	must(t, db.Where("id = ?", id).Take(&p).Error)
-	return p.Stock
-}
-
 func noticesOf(t *testing.T, db *gorm.DB, kind string) int64 {
 	t.Helper()
 	var n int64
@@ -48,7 +41,7 @@ func TestLapsedReservationNothingCollected(t *testing.T) {
 		paris := fx.order(t, db, "stand", models.OrderPendingPayment, models.PartReady, [2]int{0, 1})
 		must(t, db.Model(&models.OrderPart{}).Where("id = ?", paris.Parts[1].ID).Update("fair_id", later.ID).Error)
 		// Stock after the holds: 5 − 2 − 1 = 2 and 5 − 1 − 1 = 3.
-		if productStock(t, db, fx.Products[0].ID) != 2 || productStock(t, db, fx.Products[1].ID) != 3 {
+		if stockOf(t, db, fx.Products[0].ID) != 2 || stockOf(t, db, fx.Products[1].ID) != 3 {
 			t.Fatal("fixture stock")
 		}
 
@@ -73,8 +66,8 @@ func TestLapsedReservationNothingCollected(t *testing.T) {
 				t.Errorf("part %d = %s, want cancelled", i, partStatus(t, db, stand.Parts[i].ID))
 			}
 		}
-		if productStock(t, db, fx.Products[0].ID) != 4 || productStock(t, db, fx.Products[1].ID) != 4 {
-			t.Fatalf("stock = %d, %d; want 4, 4 (the reservation's 2 + 1 back)", productStock(t, db, fx.Products[0].ID), productStock(t, db, fx.Products[1].ID))
+		if stockOf(t, db, fx.Products[0].ID) != 4 || stockOf(t, db, fx.Products[1].ID) != 4 {
+			t.Fatalf("stock = %d, %d; want 4, 4 (the reservation's 2 + 1 back)", stockOf(t, db, fx.Products[0].ID), stockOf(t, db, fx.Products[1].ID))
 		}
 		if noticesOf(t, db, models.NoticeOrderUncollected) != 1 {
 			t.Error("the buyer was not told once")
@@ -89,8 +82,8 @@ func TestLapsedReservationNothingCollected(t *testing.T) {
 		// Again: nothing more comes back.
 		rep, err = models.ReleaseLapsedReservations(ctx, db, lapseTime.Add(time.Hour))
 		must(t, err)
-		if rep != (models.LapsedReservations{}) || productStock(t, db, fx.Products[0].ID) != 4 || noticesOf(t, db, models.NoticeOrderUncollected) != 1 {
-			t.Fatalf("second run: %+v, stock %d", rep, productStock(t, db, fx.Products[0].ID))
+		if rep != (models.LapsedReservations{}) || stockOf(t, db, fx.Products[0].ID) != 4 || noticesOf(t, db, models.NoticeOrderUncollected) != 1 {
+			t.Fatalf("second run: %+v, stock %d", rep, stockOf(t, db, fx.Products[0].ID))
 		}
 	})
 }
@@ -118,8 +111,8 @@ func TestLapsedReservationPartlyCollected(t *testing.T) {
 		if partStatus(t, db, fo.Parts[0].ID) != models.PartPickedUp || partStatus(t, db, fo.Parts[1].ID) != models.PartCancelled {
 			t.Fatal("parts: want picked up and cancelled")
 		}
-		if productStock(t, db, fx.Products[0].ID) != 3 || productStock(t, db, fx.Products[1].ID) != 5 {
-			t.Fatalf("stock = %d, %d; want 3 (2 collected) and 5 (back)", productStock(t, db, fx.Products[0].ID), productStock(t, db, fx.Products[1].ID))
+		if stockOf(t, db, fx.Products[0].ID) != 3 || stockOf(t, db, fx.Products[1].ID) != 5 {
+			t.Fatalf("stock = %d, %d; want 3 (2 collected) and 5 (back)", stockOf(t, db, fx.Products[0].ID), stockOf(t, db, fx.Products[1].ID))
 		}
 		s, err := models.SettlementReport(ctx, db, fx.Fair.ID)
 		must(t, err)
@@ -132,7 +125,7 @@ func TestLapsedReservationPartlyCollected(t *testing.T) {
 		}
 		rep, err = models.ReleaseLapsedReservations(ctx, db, lapseTime.Add(time.Hour))
 		must(t, err)
-		if rep != (models.LapsedReservations{}) || productStock(t, db, fx.Products[1].ID) != 5 || noticesOf(t, db, models.NoticeOrderUncollected) != 1 {
+		if rep != (models.LapsedReservations{}) || stockOf(t, db, fx.Products[1].ID) != 5 || noticesOf(t, db, models.NoticeOrderUncollected) != 1 {
 			t.Fatalf("second run: %+v", rep)
 		}
 	})
@@ -178,10 +171,10 @@ func TestLapsedReservationsConcurrently(t *testing.T) {
 	if partStatus(t, db, fos[0].Parts[0].ID) == models.PartPickedUp {
 		collected = 1
 	}
-	if got := productStock(t, db, fx.Products[0].ID); got != 5-collected {
+	if got := stockOf(t, db, fx.Products[0].ID); got != 5-collected {
 		t.Errorf("stock of the first product = %d, want %d (%d collected)", got, 5-collected, collected)
 	}
-	if got := productStock(t, db, fx.Products[1].ID); got != 5 {
+	if got := stockOf(t, db, fx.Products[1].ID); got != 5 {
 		t.Errorf("stock of the second product = %d, want 5", got)
 	}
 	for _, fo := range fos {
