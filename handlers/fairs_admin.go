@@ -972,30 +972,51 @@ func (h *Handler) standRefusal(c *fiber.Ctx, f models.Fair, s models.Stand, msg 
 	return h.refusal(c, f, msg, "Code", s.Code)
 }
 
-func (h *Handler) setStandStatus(c *fiber.Ctx) error {
-	org, err := organizerOf(c)
-	if err != nil {
-		return err
+// adminStand is the organizer, the fair and one of its stands, named by the URL.
+type adminStand struct {
+	org   models.User
+	fair  models.Fair
+	stand models.Stand
+}
+
+// loadAdminStand checks the organizer and finds the URL's stand in the URL's fair (another
+// fair's stand is 404).
+func (h *Handler) loadAdminStand(c *fiber.Ctx) (adminStand, error) {
+	var r adminStand
+	var err error
+	if r.org, err = organizerOf(c); err != nil {
+		return r, err
 	}
-	f, err := h.loadAdminFair(c)
-	if err != nil {
-		return err
+	if r.fair, err = h.loadAdminFair(c); err != nil {
+		return r, err
 	}
 	id, err := paramID(c, "standID")
 	if err != nil {
+		return r, err
+	}
+	if r.stand, err = models.GetStand(c.UserContext(), h.db, r.fair.ID, id); err != nil {
+		return r, fmt.Errorf("stand %d: %w", id, err)
+	}
+	return r, nil
+}
+
+// standsURL is the fair's page opened on the stand's hall, at the stands list.
+func (r adminStand) standsURL() string {
+	return fairAdminURL(r.fair.ID) + "?hall=" + strconv.FormatInt(r.stand.HallID, 10) + "#stands"
+}
+
+func (h *Handler) setStandStatus(c *fiber.Ctx) error {
+	r, err := h.loadAdminStand(c)
+	if err != nil {
 		return err
 	}
-	ctx := c.UserContext()
-	s, err := models.GetStand(ctx, h.db, f.ID, id)
-	if err != nil {
-		return fmt.Errorf("stand status: %w", err)
-	}
+	f, s, id := r.fair, r.stand, r.stand.ID
 	to := models.StandStatus(strings.TrimSpace(bodyField(c, "to")))
-	_, err = models.SetStandStatus(ctx, h.db, org, f.ID, id, to)
+	_, err = models.SetStandStatus(c.UserContext(), h.db, r.org, f.ID, id, to)
 	switch {
 	case err == nil:
 		webSessionOf(c).addFlash("success", "FlashStandStatusChanged")
-		return c.Redirect(fairAdminURL(f.ID)+"?hall="+strconv.FormatInt(s.HallID, 10)+"#stands", fiber.StatusSeeOther)
+		return c.Redirect(r.standsURL(), fiber.StatusSeeOther)
 	case errors.Is(err, models.ErrInvalidState):
 		if !slices.Contains(models.OrganizerStandStatuses, to) {
 			return h.standRefusal(c, f, s, "FairAdminStandStatusByHand")
@@ -1006,28 +1027,16 @@ func (h *Handler) setStandStatus(c *fiber.Ctx) error {
 }
 
 func (h *Handler) deleteStand(c *fiber.Ctx) error {
-	org, err := organizerOf(c)
+	r, err := h.loadAdminStand(c)
 	if err != nil {
 		return err
 	}
-	f, err := h.loadAdminFair(c)
-	if err != nil {
-		return err
-	}
-	id, err := paramID(c, "standID")
-	if err != nil {
-		return err
-	}
-	ctx := c.UserContext()
-	s, err := models.GetStand(ctx, h.db, f.ID, id)
-	if err != nil {
-		return fmt.Errorf("delete stand: %w", err)
-	}
-	err = models.DeleteStand(ctx, h.db, org, f.ID, id)
+	f, s, id := r.fair, r.stand, r.stand.ID
+	err = models.DeleteStand(c.UserContext(), h.db, r.org, f.ID, id)
 	switch {
 	case err == nil:
 		webSessionOf(c).addFlash("success", "FlashStandDeleted")
-		return c.Redirect(fairAdminURL(f.ID)+"?hall="+strconv.FormatInt(s.HallID, 10)+"#stands", fiber.StatusSeeOther)
+		return c.Redirect(r.standsURL(), fiber.StatusSeeOther)
 	case errors.Is(err, models.ErrInvalidState):
 		return h.standRefusal(c, f, s, "FairAdminStandDeleteAssigned")
 	}

@@ -670,31 +670,48 @@ func (h *Handler) refuse(c *fiber.Ctx, fair models.Fair, appID int64, err error)
 	return c.Redirect(reviewAppURL(fair.ID, appID), fiber.StatusSeeOther)
 }
 
+// reviewAppRequest is what every form of the organizer's application page starts from.
+type reviewAppRequest struct {
+	org   models.User
+	fair  models.Fair
+	appID int64
+	page  *Page // the application's page, with the bound form, to re-render on an error
+}
+
+// reviewAppForm checks the organizer, the fair and that the application is one of the fair's
+// (another fair's application: 404 before anything is read from the form), then binds in.
+func (h *Handler) reviewAppForm(c *fiber.Ctx, in any) (reviewAppRequest, error) {
+	var r reviewAppRequest
+	var err error
+	if r.org, err = reviewOrganizer(c); err != nil {
+		return r, err
+	}
+	if r.fair, err = h.reviewFairOf(c); err != nil {
+		return r, err
+	}
+	if r.appID, err = paramID(c, "appID"); err != nil {
+		return r, err
+	}
+	if r.page, err = h.reviewAppPage(c, r.fair, r.appID); err != nil {
+		return r, err
+	}
+	form, err := h.bindForm(c, in)
+	if err != nil {
+		return r, err
+	}
+	r.page.Form = form
+	return r, nil
+}
+
 // decideApplication records the organizer's decision; a refusal (wrong state, quota, the
 // chamber not done yet) is explained on the page and changes nothing.
 func (h *Handler) decideApplication(c *fiber.Ctx) error {
-	org, err := reviewOrganizer(c)
-	if err != nil {
-		return err
-	}
-	fair, err := h.reviewFairOf(c)
-	if err != nil {
-		return err
-	}
-	appID, err := paramID(c, "appID")
-	if err != nil {
-		return err
-	}
-	page, err := h.reviewAppPage(c, fair, appID) // another fair's application: 404 first
-	if err != nil {
-		return err
-	}
 	var in decisionInput
-	form, err := h.bindForm(c, &in)
+	rf, err := h.reviewAppForm(c, &in)
 	if err != nil {
 		return err
 	}
-	page.Form = form
+	org, fair, appID, page, form := rf.org, rf.fair, rf.appID, rf.page, rf.page.Form
 	if form.HasErrors() {
 		return h.render(c, fiber.StatusUnprocessableEntity, tplReviewApp, page)
 	}
@@ -718,28 +735,12 @@ type feeCoveredInput struct {
 }
 
 func (h *Handler) setFeeCovered(c *fiber.Ctx) error {
-	org, err := reviewOrganizer(c)
-	if err != nil {
-		return err
-	}
-	fair, err := h.reviewFairOf(c)
-	if err != nil {
-		return err
-	}
-	appID, err := paramID(c, "appID")
-	if err != nil {
-		return err
-	}
-	page, err := h.reviewAppPage(c, fair, appID)
-	if err != nil {
-		return err
-	}
 	var in feeCoveredInput
-	form, err := h.bindForm(c, &in)
+	rf, err := h.reviewAppForm(c, &in)
 	if err != nil {
 		return err
 	}
-	page.Form = form
+	org, fair, appID, page, form := rf.org, rf.fair, rf.appID, rf.page, rf.page.Form
 	if form.HasErrors() {
 		return h.render(c, fiber.StatusUnprocessableEntity, tplReviewApp, page)
 	}
@@ -763,28 +764,12 @@ type feePaidInput struct {
 }
 
 func (h *Handler) markFeePaid(c *fiber.Ctx) error {
-	org, err := reviewOrganizer(c)
-	if err != nil {
-		return err
-	}
-	fair, err := h.reviewFairOf(c)
-	if err != nil {
-		return err
-	}
-	appID, err := paramID(c, "appID")
-	if err != nil {
-		return err
-	}
-	page, err := h.reviewAppPage(c, fair, appID)
-	if err != nil {
-		return err
-	}
 	var in feePaidInput
-	form, err := h.bindForm(c, &in)
+	rf, err := h.reviewAppForm(c, &in)
 	if err != nil {
 		return err
 	}
-	page.Form = form
+	org, fair, appID, page, form := rf.org, rf.fair, rf.appID, rf.page, rf.page.Form
 	if form.Errors["fee_note"] == "FieldRequired" {
 		form.Errors["fee_note"] = "FeeNoteRequired"
 	}

@@ -174,26 +174,43 @@ func hallConflict(err error) error {
 	return err
 }
 
-// CreateHall adds a hall at the end of the fair's plan.
-func CreateHall(ctx context.Context, db *gorm.DB, organizer User, fairID int64, in HallInput) (Hall, error) {
+// check lets only organizers through and validates the (trimmed) input.
+func (in *HallInput) check(organizer User) error {
 	if err := requireOrganizer(organizer); err != nil {
-		return Hall{}, err
+		return err
 	}
 	in.Name = strings.TrimSpace(in.Name)
 	if f := in.validate(); len(f) > 0 {
-		return Hall{}, &ValidationError{Fields: f}
+		return &ValidationError{Fields: f}
+	}
+	return nil
+}
+
+// hallNameFree refuses a name another hall of the fair (not exceptID) already has: a clear
+// message next to the field rather than the unique index's conflict.
+func hallNameFree(ctx context.Context, tx *gorm.DB, fairID int64, name string, exceptID int64) error {
+	var n int64
+	if err := tx.WithContext(ctx).Model(&Hall{}).Where("fair_id = ? AND name = ? AND id <> ?", fairID, name, exceptID).Count(&n).Error; err != nil {
+		return fmt.Errorf("check hall name: %w", translateError(err))
+	}
+	if n > 0 {
+		return fieldError("hall_name", "HallNameTaken")
+	}
+	return nil
+}
+
+// CreateHall adds a hall at the end of the fair's plan.
+func CreateHall(ctx context.Context, db *gorm.DB, organizer User, fairID int64, in HallInput) (Hall, error) {
+	if err := in.check(organizer); err != nil {
+		return Hall{}, err
 	}
 	var h Hall
 	err := WithTx(ctx, db, func(tx *gorm.DB) error {
 		if _, err := editableFair(ctx, tx, fairID); err != nil {
 			return err
 		}
-		var n int64
-		if err := tx.WithContext(ctx).Model(&Hall{}).Where("fair_id = ? AND name = ?", fairID, in.Name).Count(&n).Error; err != nil {
-			return fmt.Errorf("check hall name: %w", translateError(err))
-		}
-		if n > 0 {
-			return fieldError("hall_name", "HallNameTaken")
+		if err := hallNameFree(ctx, tx, fairID, in.Name, 0); err != nil {
+			return err
 		}
 		var last struct{ P *int }
 		if err := tx.WithContext(ctx).Model(&Hall{}).Select("max(position) AS p").Where("fair_id = ?", fairID).Scan(&last).Error; err != nil {
@@ -216,12 +233,8 @@ func CreateHall(ctx context.Context, db *gorm.DB, organizer User, fairID int64, 
 
 // UpdateHall renames or resizes a hall. A hall may shrink only while every stand still fits.
 func UpdateHall(ctx context.Context, db *gorm.DB, organizer User, fairID, hallID int64, in HallInput) (Hall, error) {
-	if err := requireOrganizer(organizer); err != nil {
+	if err := in.check(organizer); err != nil {
 		return Hall{}, err
-	}
-	in.Name = strings.TrimSpace(in.Name)
-	if f := in.validate(); len(f) > 0 {
-		return Hall{}, &ValidationError{Fields: f}
 	}
 	var saved Hall
 	err := WithTx(ctx, db, func(tx *gorm.DB) error {
@@ -232,12 +245,8 @@ func UpdateHall(ctx context.Context, db *gorm.DB, organizer User, fairID, hallID
 		if err != nil {
 			return err
 		}
-		var n int64
-		if err := tx.WithContext(ctx).Model(&Hall{}).Where("fair_id = ? AND name = ? AND id <> ?", fairID, in.Name, hallID).Count(&n).Error; err != nil {
-			return fmt.Errorf("check hall name: %w", translateError(err))
-		}
-		if n > 0 {
-			return fieldError("hall_name", "HallNameTaken")
+		if err := hallNameFree(ctx, tx, fairID, in.Name, hallID); err != nil {
+			return err
 		}
 		var need struct{ W, D *int }
 		if err := tx.WithContext(ctx).Model(&Stand{}).Select("max(x_cm + width_cm) AS w, max(y_cm + depth_cm) AS d").
