@@ -150,7 +150,12 @@ func TestBrowserPayAtStandJourney(t *testing.T) {
 	if lines != 2 {
 		t.Fatalf("cart shows %d lines, want 2\n%s", lines, pageState(visitor))
 	}
+	fairGet(t, visitor, "cart photos load", chromedp.Poll[bool](`(() => {
+		const imgs = Array.from(document.querySelectorAll('.cart-line-photo img'));
+		return imgs.length === 2 && imgs.every(i => i.complete && i.naturalWidth > 0);
+	})()`))
 	shot(visitor, "ar-cart-390", 390)
+	shot(visitor, "ar-cart-1280", 1280)
 
 	// ---- 2. Checkout: contact details, pickup at both stands, reserve. ----
 	fairStep(t, visitor, "visitor opens the checkout",

@@ -187,6 +187,7 @@ func RemoveCartItem(ctx context.Context, db *gorm.DB, o CartOwner, productID int
 type CartLine struct {
 	Product  Product
 	Artisan  Artisan
+	Cover    *Photo // the product's first photo, if any
 	Quantity int
 	// SoldOut: the piece cannot be ordered any more (stock gone, unpublished); TooMany: fewer
 	// pieces are left than the line asks for. Both block checkout until the visitor fixes them.
@@ -256,6 +257,10 @@ func ListCart(ctx context.Context, db *gorm.DB, o CartOwner) (CartView, error) {
 	for _, a := range artisans {
 		artByID[a.ID] = a
 	}
+	photos, err := photosByProduct(ctx, db, ids)
+	if err != nil {
+		return v, err
+	}
 	// Group by artisan, keeping the order in which each artisan first appears.
 	order := []int64{}
 	group := map[int64][]CartLine{}
@@ -266,6 +271,9 @@ func ListCart(ctx context.Context, db *gorm.DB, o CartOwner) (CartView, error) {
 		}
 		a := artByID[p.ArtisanID]
 		l := CartLine{Product: p, Artisan: a, Quantity: it.Quantity}
+		if ps := photos[p.ID]; len(ps) > 0 {
+			l.Cover = &ps[0]
+		}
 		switch {
 		case p.Status != ProductPublished || a.Status != ArtisanVerified:
 			l.SoldOut = true
