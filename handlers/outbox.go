@@ -86,6 +86,13 @@ func (h *Handler) renderNotice(ctx context.Context, m models.OutboxEmail) (subje
 			data["Code"], data["URL"] = code, h.absURL(h.orderLink(ctx, code, true))
 		}
 	}
+	if strings.HasPrefix(m.Kind, "studio_") {
+		// An artisan's order e-mail points to their studio, never to the buyer's order page.
+		data["URL"] = h.absURL(p["link"])
+		if c := p["ship_country"]; c != "" {
+			data["Country"] = h.tr.localize(lang, "Country"+c, nil, nil)
+		}
+	}
 	if d, err := time.Parse(time.RFC3339, p["deadline"]); err == nil {
 		data["Deadline"] = h.reviewDateTime(lang, d)
 	}
@@ -106,6 +113,8 @@ func (h *Handler) renderNotice(ctx context.Context, m models.OutboxEmail) (subje
 	if strings.HasPrefix(m.Kind, "order_") {
 		// A buyer's e-mail already links to the order; questions go to the organizers.
 		parts = append(parts, h.tr.localize(lang, "EmailSignatureOrder", nil, data))
+	} else if strings.HasPrefix(m.Kind, "studio_") {
+		parts = append(parts, h.tr.localize(lang, "EmailFollowOrders", nil, data), h.tr.localize(lang, "EmailSignature", nil, data))
 	} else {
 		parts = append(parts, h.tr.localize(lang, "EmailFollowLink", nil, data), h.tr.localize(lang, "EmailSignature", nil, data))
 	}
@@ -380,6 +389,7 @@ var outboxKindLabels = map[string]string{
 	models.NoticeOrderRefunded:        "OutboxKindOrderRefunded",
 	models.NoticeOrderExpired:         "OutboxKindOrderExpired",
 	models.NoticeOrderUncollected:     "OutboxKindOrderUncollected",
+	models.NoticeStudioNewOrder:       "OutboxKindStudioNewOrder",
 }
 
 // reviewPageLinks numbers the pages around the current one, with gaps.

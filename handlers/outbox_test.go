@@ -459,3 +459,36 @@ func TestOrderNoticesInEveryLanguage(t *testing.T) {
 		}
 	}
 }
+
+// TestStudioNewOrderNoticeInEveryLanguage: the artisan's "new order" e-mail says what to
+// prepare and where it goes (their stand, or the buyer's country), in French, Arabic and
+// English, and links to their studio, never to the buyer's order page.
+func TestStudioNewOrderNoticeInEveryLanguage(t *testing.T) {
+	a := newTestApp(t, nil, Config{BaseURL: "https://souk.example"})
+	cases := map[string]string{
+		"pickup":   `{"artisan":"Atelier Nour","order":"SX-7F3K9Q","pieces":"2 × Plateau","fulfilment":"pickup","stand":"A3","fair":"Salon de Bruxelles","gateway":"stand","link":"/studio/orders"}`,
+		"shipping": `{"artisan":"Atelier Nour","order":"SX-7F3K9Q","pieces":"2 × Plateau","fulfilment":"shipping","gateway":"stripe","ship_country":"FR","link":"/studio/orders"}`,
+	}
+	for name, params := range cases {
+		for _, lang := range catalogLangs {
+			t.Run(name+"/"+lang, func(t *testing.T) {
+				subject, body := a.h.renderNotice(context.Background(), models.OutboxEmail{Kind: models.NoticeStudioNewOrder, Locale: lang, Params: params})
+				for _, want := range []string{"SX-7F3K9Q", "2 × Plateau", "https://souk.example/studio/orders", "Atelier Nour"} {
+					if !strings.Contains(subject+body, want) {
+						t.Errorf("e-mail lacks %q:\n%s\n%s", want, subject, body)
+					}
+				}
+				where := "A3"
+				if name == "shipping" {
+					where = a.h.tr.localize(lang, "CountryFR", nil, nil)
+				}
+				if !strings.Contains(body, where) || strings.Contains(body, "/orders/SX-") || strings.Contains(subject+body, "<no value>") {
+					t.Errorf("e-mail does not say where the pieces go (%q), or links to the buyer's page:\n%s", where, body)
+				}
+				if outboxKindLabels[models.NoticeStudioNewOrder] == "" || subject == a.h.tr.localize(lang, "EmailGenericSubject", nil, nil) {
+					t.Error("no label or no subject of its own")
+				}
+			})
+		}
+	}
+}

@@ -194,6 +194,11 @@ func TestPlaceOrderHoldsAndReleasesOnce(t *testing.T) {
 		if mail.ToAddress != "amina@example.be" || mail.NoticeParams()["code"] != o.Code {
 			t.Fatalf("confirmation e-mail = %+v", mail)
 		}
+		var told int64
+		mustOK(t, db.Model(&models.OutboxEmail{}).Where("kind = ?", models.NoticeStudioNewOrder).Count(&told).Error)
+		if told != 0 {
+			t.Errorf("%d artisans told to prepare an unpaid card order", told)
+		}
 		// Released exactly once, however often it is asked.
 		for i := range 3 {
 			released, err := models.ReleaseOrderHolds(ctx, db, o.ID, time.Now())
@@ -342,4 +347,41 @@ func BenchmarkPlaceOrder(b *testing.B) {
 		}
 	})
 	b.ReportMetric(float64(n.Load())/time.Since(start).Seconds(), "orders/s")
+}
+
+// TestStandOrderTellsEachArtisan: a pay-at-the-stand order is to prepare at once: each
+// artisan gets one e-mail, in their language, with their own pieces and stand only.
+func TestStandOrderTellsEachArtisan(t *testing.T) {
+	dbtest.EachDialect(t, func(t *testing.T, db *gorm.DB) {
+		ctx := context.Background()
+		a := newShop(t, db, true)
+		b := newShop(t, db, true)
+		mustOK(t, db.Model(&models.User{}).Where("id = (SELECT user_id FROM artisans WHERE id = ?)", b.artisan.ID).Update("locale", "ar").Error)
+		vase := shopProduct(t, db, a.artisan, "Vase", 4500, 3, false)
+		rug := shopProduct(t, db, b.artisan, "Tapis", 30000, 1, false)
+		in := placeInput(models.CartOwner{SessionKey: "k"}, "amina@example.be",
+			models.PlaceLine{ProductID: vase.ID, Quantity: 2}, models.PlaceLine{ProductID: rug.ID, Quantity: 1})
+		in.Gateway = "stand"
+		in.Fulfilment[a.artisan.ID] = models.FulfilPickup
+		in.Fulfilment[b.artisan.ID] = models.FulfilPickup
+		o, err := models.PlaceOrder(ctx, db, in)
+		mustOK(t, err)
+		var mails []models.OutboxEmail
+		mustOK(t, db.Where("kind = ?", models.NoticeStudioNewOrder).Order("id").Find(&mails).Error)
+		if len(mails) != 2 {
+			t.Fatalf("%d e-mails to artisans, want 2", len(mails))
+		}
+		want := map[string]struct{ locale, pieces, stand string }{
+			a.artisan.BusinessName: {"fr", "2 × Vase", a.stand.Code},
+			b.artisan.BusinessName: {"ar", "1 × Tapis", b.stand.Code},
+		}
+		for _, m := range mails {
+			p := m.NoticeParams()
+			w, ok := want[p["artisan"]]
+			if !ok || m.Locale != w.locale || p["pieces"] != w.pieces || p["stand"] != w.stand || p["order"] != o.Code || p["link"] != "/studio/orders" {
+				t.Errorf("e-mail %+v with %v, want %+v", m, p, w)
+			}
+			delete(want, p["artisan"])
+		}
+	})
 }

@@ -23,6 +23,57 @@ const (
 	NoticeOrderShipped = "order_shipped"
 )
 
+// NoticeStudioNewOrder tells an artisan that a part of an order is theirs to prepare.
+const NoticeStudioNewOrder = "studio_new_order"
+
+// notifyArtisansToPrepare e-mails, in their own language, the artisan of every part of the
+// order that is now to prepare (reserved to pay at the stand, or paid by card): what to
+// prepare and where it goes. Call it in the transaction that opens the parts.
+func notifyArtisansToPrepare(ctx context.Context, tx *gorm.DB, orderID int64) error {
+	var parts []struct {
+		ID           int64
+		ArtisanID    int64
+		Fulfilment   Fulfilment
+		StandCode    string
+		FairName     string
+		Code         string
+		Gateway      string
+		ShipCountry  string
+		Email        string
+		Locale       string
+		BusinessName string
+	}
+	err := tx.WithContext(ctx).Table("order_parts p").
+		Select("p.id, p.artisan_id, p.fulfilment, p.stand_code, COALESCE(f.name, '') AS fair_name, o.code, o.gateway, o.ship_country, "+
+			"u.email, u.locale, a.business_name").
+		Joins("JOIN orders o ON o.id = p.order_id").Joins("JOIN artisans a ON a.id = p.artisan_id").
+		Joins("JOIN users u ON u.id = a.user_id").Joins("LEFT JOIN fairs f ON f.id = p.fair_id").
+		Where("p.order_id = ? AND p.status = ?", orderID, PartToPrepare).Order("p.id").Scan(&parts).Error
+	if err != nil {
+		return fmt.Errorf("artisans of order %d: %w", orderID, translateError(err))
+	}
+	for _, p := range parts {
+		var lines []OrderLine
+		if err := tx.WithContext(ctx).Where("part_id = ?", p.ID).Order("id").Find(&lines).Error; err != nil {
+			return fmt.Errorf("lines of part %d: %w", p.ID, translateError(err))
+		}
+		pieces := make([]string, len(lines))
+		for i, l := range lines {
+			pieces[i] = fmt.Sprintf("%d × %s", l.Quantity, l.Title)
+		}
+		params := map[string]string{"artisan": p.BusinessName, "order": p.Code, "pieces": strings.Join(pieces, "; "),
+			"fulfilment": string(p.Fulfilment), "stand": p.StandCode, "fair": p.FairName, "gateway": p.Gateway,
+			"link": "/studio/orders"}
+		if p.Fulfilment == FulfilShipping {
+			params["ship_country"] = p.ShipCountry
+		}
+		if err := EnqueueNotice(ctx, tx, p.Email, p.Locale, NoticeStudioNewOrder, params); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // Refusals of the fulfilment steps; each wraps a sentinel so handlers map them to a status.
 var (
 	// ErrNotYourOrder: the pickup code is unknown or belongs to another artisan (never which).

@@ -472,6 +472,9 @@ func placeOrderOnce(ctx context.Context, db *gorm.DB, in PlaceOrderInput) (Order
 		if in.OrderLink != nil {
 			link = in.OrderLink(order.Code)
 		}
+		if err := notifyArtisansToPrepare(ctx, tx, order.ID); err != nil { // pay-at-the-stand orders: at once
+			return err
+		}
 		if err := EnqueueNotice(ctx, tx, order.Email, order.Locale, NoticeOrderConfirmed, map[string]string{
 			"code": order.Code, "name": order.Name, "total_cents": fmt.Sprint(order.TotalCents), "link": link, "gateway": order.Gateway,
 		}); err != nil {

@@ -213,6 +213,9 @@ func markOrderPaid(ctx context.Context, tx *gorm.DB, o Order, s payments.Session
 		return false, err
 	}
 	if to == OrderPaid {
+		if err := notifyArtisansToPrepare(ctx, tx, o.ID); err != nil {
+			return false, err
+		}
 		if err := EnqueueNotice(ctx, tx, o.Email, o.Locale, NoticeOrderPaid, map[string]string{
 			"code": o.Code, "total_cents": strconv.FormatInt(o.TotalCents, 10), "gateway": o.Gateway,
 		}); err != nil {

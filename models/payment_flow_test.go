@@ -140,6 +140,9 @@ func TestApplyCompletedPaid(t *testing.T) {
 		if n := payCount(t, db, &models.OutboxEmail{}, "kind = ? AND to_address = ?", models.NoticeOrderPaid, fx.Buyer.Email); n != 1 {
 			t.Errorf("%d order_paid e-mails, want 1", n)
 		}
+		if n := payCount(t, db, &models.OutboxEmail{}, "kind = ?", models.NoticeStudioNewOrder); n != 1 {
+			t.Errorf("%d e-mails to the artisan, want 1 (once paid, once only)", n)
+		}
 		if n := payCount(t, db, &models.StripeEvent{}, "order_id = ?", fx.Order.ID); n != 1 {
 			t.Errorf("%d stored events, want 1", n)
 		}
