@@ -110,12 +110,13 @@ func (h *Handler) renderNotice(ctx context.Context, m models.OutboxEmail) (subje
 		main = h.tr.localize(lang, "EmailGenericBody", nil, data)
 	}
 	parts := []string{h.tr.localize(lang, "EmailGreeting", nil, data), main}
-	if strings.HasPrefix(m.Kind, "order_") {
+	switch {
+	case strings.HasPrefix(m.Kind, "order_"):
 		// A buyer's e-mail already links to the order; questions go to the organizers.
 		parts = append(parts, h.tr.localize(lang, "EmailSignatureOrder", nil, data))
-	} else if strings.HasPrefix(m.Kind, "studio_") {
+	case strings.HasPrefix(m.Kind, "studio_"):
 		parts = append(parts, h.tr.localize(lang, "EmailFollowOrders", nil, data), h.tr.localize(lang, "EmailSignature", nil, data))
-	} else {
+	default:
 		parts = append(parts, h.tr.localize(lang, "EmailFollowLink", nil, data), h.tr.localize(lang, "EmailSignature", nil, data))
 	}
 	return oneLine(subject), strings.Join(parts, "\n\n")
