@@ -268,3 +268,24 @@ func TestCardOrderShowsPickupCodeOncePaid(t *testing.T) {
 		t.Fatal("a paid card order does not show a pickup code per artisan")
 	}
 }
+
+// TestStudioHomeCountsOrdersToPrepare: the artisan's dashboard says how many orders wait for
+// them, and nothing once they are handed over.
+func TestStudioHomeCountsOrdersToPrepare(t *testing.T) {
+	fx := newFulFixture(t, nil)
+	_, body := fx.clients[0].get("/studio")
+	if !strings.Contains(pageText(body), fx.a.msg("fr", "StudioNoOrdersToPrepare")) {
+		t.Fatal("an artisan without orders is not told so")
+	}
+	_, parts := fx.order(t, "stand", models.OrderPendingPayment, models.PartToPrepare)
+	_, body = fx.clients[0].get("/studio")
+	if want := fx.a.h.tr.localize("fr", "StudioOrdersToPrepare", 1, nil); !strings.Contains(pageText(body), want) {
+		t.Fatalf("the dashboard does not say %q", want)
+	}
+	if resp, _ := fx.pickup(t, 0, parts[0].PickupCode); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("hand over: %d", resp.StatusCode)
+	}
+	if _, body = fx.clients[0].get("/studio"); !strings.Contains(pageText(body), fx.a.msg("fr", "StudioNoOrdersToPrepare")) {
+		t.Error("an order handed over is still counted")
+	}
+}

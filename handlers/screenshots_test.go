@@ -147,6 +147,7 @@ func TestScreenshotsForReview(t *testing.T) {
 		{name: "cart", path: fmt.Sprintf("/products/%d", piece.ID), tab: anon, before: addToCart},
 		{name: "checkout", path: "/checkout", tab: anon},
 		{name: "order-pending-card", path: pendingOrder, tab: anon},
+		{name: "studio-home", path: "/studio", tab: art},
 		{name: "studio-orders", path: "/studio/orders", tab: art},
 		{name: "studio-packing", path: fmt.Sprintf("/studio/orders/packing?fair=%d", demo.ID), tab: art},
 		{name: "studio-pickup", path: "/studio/pickup", tab: art},

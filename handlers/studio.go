@@ -105,6 +105,8 @@ type studioHomeData struct {
 	Next      *studioStep
 	Counts    studioCounts
 	Products  []studioProductRow
+	// ToPrepare is how many order parts wait for the artisan.
+	ToPrepare int
 }
 
 func (h *Handler) showStudio(c *fiber.Ctx) error {
@@ -125,6 +127,11 @@ func (h *Handler) showStudio(c *fiber.Ctx) error {
 		if err != nil {
 			return err
 		}
+		n, err := models.CountPartsToPrepare(c.UserContext(), h.db, currentUser(c).ID)
+		if err != nil {
+			return err
+		}
+		data.ToPrepare = int(n)
 	}
 	var firstWithoutPhoto, firstUnpublished *models.OwnProduct
 	for i := range products {

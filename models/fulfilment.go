@@ -211,6 +211,17 @@ func ListArtisanParts(ctx context.Context, db *gorm.DB, userID int64, f ArtisanP
 	return parts, total, nil
 }
 
+// CountPartsToPrepare is how many parts of orders the artisan behind userID still has to
+// prepare, ship or hand over (paid, or reserved to pay at the stand).
+func CountPartsToPrepare(ctx context.Context, db *gorm.DB, userID int64) (int64, error) {
+	var n int64
+	err := artisanPartsQuery(ctx, db, userID).Where("p.status IN ?", []PartStatus{PartToPrepare, PartReady}).Count(&n).Error
+	if err != nil {
+		return 0, fmt.Errorf("count parts to prepare of artisan user %d: %w", userID, translateError(err))
+	}
+	return n, nil
+}
+
 // GetArtisanPart returns one of the artisan's parts; another artisan's part is ErrNotFound.
 func GetArtisanPart(ctx context.Context, db *gorm.DB, userID, partID int64) (ArtisanPart, error) {
 	var parts []ArtisanPart
