@@ -91,7 +91,7 @@ func (h *Handler) mergeCartAtLogin(c *fiber.Ctx, ws *webSession, u models.User) 
 type cartData struct {
 	Cart models.CartView
 	// Thumbs are the lines' photos by product id.
-	Thumbs map[int64]photoView
+	Thumbs map[int64]*photoView // nil for a piece without photo
 	// Add is a product offered for the cart from a link (visitors without a form token yet).
 	Add *models.Product
 }
@@ -118,10 +118,11 @@ func (h *Handler) renderCart(c *fiber.Ctx, status int, form *Form, _ string) err
 		form = newForm()
 	}
 	page.Form = form
-	data := cartData{Cart: view, Thumbs: map[int64]photoView{}}
+	data := cartData{Cart: view, Thumbs: map[int64]*photoView{}}
 	for _, l := range view.Lines {
 		if l.Cover != nil {
-			data.Thumbs[l.Product.ID] = h.photoFor(*l.Cover, "")
+			v := h.photoFor(*l.Cover, "")
+			data.Thumbs[l.Product.ID] = &v
 		}
 	}
 	if id, err := strconv.ParseInt(c.Query("add"), 10, 64); err == nil && id > 0 {

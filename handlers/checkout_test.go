@@ -112,8 +112,12 @@ func TestCheckoutPayAtStandTwoArtisans(t *testing.T) {
 		t.Fatalf("two rugs of one: %d, message missing", resp.StatusCode)
 	}
 	buyer.addToCart(rug.ID, 1)
-	if _, body := buyer.get("/cart"); !strings.Contains(body, "Panier (3)") {
+	_, cartPage := buyer.get("/cart")
+	if !strings.Contains(cartPage, "Panier (3)") {
 		t.Fatal("the header does not count 3 pieces")
+	}
+	if strings.Count(cartPage, `<img src="/media/`) != 2 || strings.Contains(cartPage, `<img src=""`) {
+		t.Error("the cart lines do not show their pieces' photos")
 	}
 	_, page := buyer.get("/checkout")
 	if !strings.Contains(page, fmt.Sprintf(`name="fulfil_%d" value="pickup"`, potter.ID)) {

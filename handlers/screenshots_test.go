@@ -61,9 +61,13 @@ func TestScreenshotsForReview(t *testing.T) {
 		t.Fatal(err)
 	}
 	pendingOrder := live.h.orderLink(context.Background(), "SX-DEMO4W", true)
+	// The cart's add box works with or without a session yet; wait for the cart itself, not
+	// a footer the page being left still shows.
 	addToCart := []chromedp.Action[chromedp.Void]{
-		chromedp.Click(chromedp.CSS(`form[action="/cart/add"] button[type="submit"]`)),
-		chromedp.WaitVisible(chromedp.CSS(`footer`)),
+		chromedp.Evaluate[chromedp.Void](`document.querySelectorAll('.cart-lines').forEach(e => e.setAttribute('data-stale', ''))`),
+		chromedp.Click(chromedp.CSS(`.cart-add-box button[type="submit"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`.cart-lines:not([data-stale])`)),
+		pageLoaded,
 	}
 
 	anon, cancelAnon := chromedp.NewContext(ctx, chromedp.WithNewBrowserContext())
@@ -144,7 +148,7 @@ func TestScreenshotsForReview(t *testing.T) {
 		{name: "studio-applications", path: "/studio/applications", tab: art},
 		{name: "chamber-applications", path: "/chamber/applications", tab: cha},
 		// Orders (issue 5).
-		{name: "cart", path: fmt.Sprintf("/products/%d", piece.ID), tab: anon, before: addToCart},
+		{name: "cart", path: fmt.Sprintf("/cart?add=%d", piece.ID), tab: anon, before: addToCart},
 		{name: "checkout", path: "/checkout", tab: anon},
 		{name: "order-pending-card", path: pendingOrder, tab: anon},
 		{name: "studio-home", path: "/studio", tab: art},
