@@ -70,21 +70,12 @@ type allocationData struct {
 	SelectedCode string
 }
 
-// allocationFair loads the fair of the URL (organizers see drafts too).
-func (h *Handler) allocationFair(c *fiber.Ctx) (models.Fair, error) {
-	id, err := paramID(c, "id")
-	if err != nil {
-		return models.Fair{}, err
-	}
-	return models.GetFair(c.UserContext(), h.db, id)
-}
-
 func allocationURL(f models.Fair) string {
-	return "/admin/fairs/" + strconv.FormatInt(f.ID, 10) + "/allocation"
+	return fairAdminURL(f.ID) + "/allocation"
 }
 
 func (h *Handler) showAllocation(c *fiber.Ctx) error {
-	f, err := h.allocationFair(c)
+	f, err := h.loadAdminFair(c)
 	if err != nil {
 		return err
 	}
@@ -105,8 +96,8 @@ func (h *Handler) showAllocation(c *fiber.Ctx) error {
 	page.Title = page.T("AllocationPageTitle", "Fair", f.Name)
 	base := allocationURL(f)
 	data := allocationData{
-		Fair: f, AdminURL: "/admin/fairs/" + strconv.FormatInt(f.ID, 10), PlanURL: planURL(f), Action: base,
-		ReviewURL: "/admin/fairs/" + strconv.FormatInt(f.ID, 10) + "/applications",
+		Fair: f, AdminURL: fairAdminURL(f.ID), PlanURL: planURL(f), Action: base,
+		ReviewURL: fairAdminURL(f.ID) + "/applications",
 	}
 	selected := models.NormalizeStandCode(c.Query("stand"))
 
@@ -244,7 +235,7 @@ func allocationBack(c *fiber.Ctx, f models.Fair, standCode string) error {
 }
 
 func (h *Handler) assignStand(c *fiber.Ctx) error {
-	f, err := h.allocationFair(c)
+	f, err := h.loadAdminFair(c)
 	if err != nil {
 		return err
 	}
@@ -289,7 +280,7 @@ func (h *Handler) standCode(c *fiber.Ctx, id *int64) string {
 }
 
 func (h *Handler) unassignStand(c *fiber.Ctx) error {
-	f, err := h.allocationFair(c)
+	f, err := h.loadAdminFair(c)
 	if err != nil {
 		return err
 	}
@@ -312,7 +303,7 @@ func (h *Handler) unassignStand(c *fiber.Ctx) error {
 }
 
 func (h *Handler) proposeAllocation(c *fiber.Ctx) error {
-	f, err := h.allocationFair(c)
+	f, err := h.loadAdminFair(c)
 	if err != nil {
 		return err
 	}
@@ -326,7 +317,7 @@ func (h *Handler) proposeAllocation(c *fiber.Ctx) error {
 }
 
 func (h *Handler) applyAllocation(c *fiber.Ctx) error {
-	f, err := h.allocationFair(c)
+	f, err := h.loadAdminFair(c)
 	if err != nil {
 		return err
 	}
@@ -344,7 +335,7 @@ func (h *Handler) applyAllocation(c *fiber.Ctx) error {
 }
 
 func (h *Handler) discardAllocation(c *fiber.Ctx) error {
-	f, err := h.allocationFair(c)
+	f, err := h.loadAdminFair(c)
 	if err != nil {
 		return err
 	}

@@ -856,20 +856,27 @@ func (h *Handler) saveHall(c *fiber.Ctx, hallID int64) error {
 	} else {
 		_, err = models.UpdateHall(ctx, h.db, org, f.ID, hallID, hall)
 	}
+	msg := "FlashHallAdded"
+	if hallID != 0 {
+		msg = "FlashHallSaved"
+	}
+	return h.answerFairForm(c, f, err, fairPageOptions{form: form, active: active}, msg, fairAdminURL(f.ID)+"#halls")
+}
+
+// answerFairForm answers a hall or stand form once the model has spoken: on success the
+// flash and the redirect to target; the form again with its errors; or, for an archived
+// fair, the read-only refusal.
+func (h *Handler) answerFairForm(c *fiber.Ctx, f models.Fair, err error, opt fairPageOptions, flash, target string) error {
 	switch {
 	case err == nil:
-		msg := "FlashHallAdded"
-		if hallID != 0 {
-			msg = "FlashHallSaved"
-		}
-		webSessionOf(c).addFlash("success", msg)
-		return c.Redirect(fairAdminURL(f.ID)+"#halls", fiber.StatusSeeOther)
-	case mergeValidation(form, err):
-		return h.renderFairPage(c, f, fiber.StatusUnprocessableEntity, fairPageOptions{form: form, active: active})
+		webSessionOf(c).addFlash("success", flash)
+		return c.Redirect(target, fiber.StatusSeeOther)
+	case mergeValidation(opt.form, err):
+		return h.renderFairPage(c, f, fiber.StatusUnprocessableEntity, opt)
 	case errors.Is(err, models.ErrInvalidState):
 		return h.refusal(c, f, "FairAdminArchivedReadOnly")
 	}
-	return fmt.Errorf("save hall of fair %d: %w", f.ID, err)
+	return fmt.Errorf("save %s of fair %d: %w", opt.active, f.ID, err)
 }
 
 func (h *Handler) createHall(c *fiber.Ctx) error { return h.saveHall(c, 0) }
@@ -937,20 +944,11 @@ func (h *Handler) saveStand(c *fiber.Ctx, standID int64) error {
 	} else {
 		saved, err = models.UpdateStand(ctx, h.db, org, f.ID, standID, stand)
 	}
-	switch {
-	case err == nil:
-		msg, anchor := "FlashStandAdded", "#stand-form"
-		if standID != 0 {
-			msg, anchor = "FlashStandSaved", "#stands"
-		}
-		webSessionOf(c).addFlash("success", msg)
-		return c.Redirect(fairAdminURL(f.ID)+"?hall="+strconv.FormatInt(saved.HallID, 10)+anchor, fiber.StatusSeeOther)
-	case mergeValidation(form, err):
-		return h.renderFairPage(c, f, fiber.StatusUnprocessableEntity, opt)
-	case errors.Is(err, models.ErrInvalidState):
-		return h.refusal(c, f, "FairAdminArchivedReadOnly")
+	msg, anchor := "FlashStandAdded", "#stand-form"
+	if standID != 0 {
+		msg, anchor = "FlashStandSaved", "#stands"
 	}
-	return fmt.Errorf("save stand of fair %d: %w", f.ID, err)
+	return h.answerFairForm(c, f, err, opt, msg, fairAdminURL(f.ID)+"?hall="+strconv.FormatInt(saved.HallID, 10)+anchor)
 }
 
 func (h *Handler) createStand(c *fiber.Ctx) error { return h.saveStand(c, 0) }

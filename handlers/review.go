@@ -73,32 +73,8 @@ var (
 // reviewBulkDecisions are the decisions offered on the list (release is one by one).
 var reviewBulkDecisions = []models.Decision{models.DecisionAccept, models.DecisionWaitlist, models.DecisionReject}
 
-// reviewOrganizer is the signed-in organizer (the routes admit organizers only).
-func reviewOrganizer(c *fiber.Ctx) (models.User, error) {
-	u := currentUser(c)
-	if u == nil || u.Role != models.RoleOrganizer {
-		return models.User{}, errForbidden
-	}
-	return *u, nil
-}
-
-// reviewFairOf loads the fair of the URL's :id (drafts included; 404 when unknown).
-func (h *Handler) reviewFairOf(c *fiber.Ctx) (models.Fair, error) {
-	id, err := paramID(c, "id")
-	if err != nil {
-		return models.Fair{}, err
-	}
-	f, err := models.GetFair(c.UserContext(), h.db, id)
-	if err != nil {
-		return models.Fair{}, fmt.Errorf("review fair %d: %w", id, err)
-	}
-	return f, nil
-}
-
-func reviewBase(fairID int64) string { return "/admin/fairs/" + strconv.FormatInt(fairID, 10) }
-
 func reviewAppURL(fairID, appID int64) string {
-	return reviewBase(fairID) + "/applications/" + strconv.FormatInt(appID, 10)
+	return fairAdminURL(fairID) + "/applications/" + strconv.FormatInt(appID, 10)
 }
 
 // reviewFeeText says where a booth fee stands, with its amount.
@@ -247,7 +223,7 @@ func (h *Handler) reviewListPage(c *fiber.Ctx, fair models.Fair, ref refData, f 
 	}
 	page := h.newPage(c, "ReviewTitle")
 	page.Title = page.T("ReviewTitleFor", "Fair", fair.Name)
-	base := reviewBase(fair.ID)
+	base := fairAdminURL(fair.ID)
 	listBase := base + "/applications"
 	d := reviewListData{
 		Fair: fair, Base: base, Filters: f, Totals: stats.Total, Total: int(total), Page: max(f.Page, 1),
@@ -320,7 +296,7 @@ func (h *Handler) reviewRowView(p *Page, ref refData, fairID int64, r models.Fai
 }
 
 func (h *Handler) showReviewList(c *fiber.Ctx) error {
-	fair, err := h.reviewFairOf(c)
+	fair, err := h.loadAdminFair(c)
 	if err != nil {
 		return err
 	}
@@ -357,11 +333,11 @@ type bulkInput struct {
 // bulkDecide applies one decision to the ticked applications and says what happened to each:
 // "3 accepted, 1 refused: Atelier X — the chamber has not reviewed it yet".
 func (h *Handler) bulkDecide(c *fiber.Ctx) error {
-	org, err := reviewOrganizer(c)
+	org, err := organizerOf(c)
 	if err != nil {
 		return err
 	}
-	fair, err := h.reviewFairOf(c)
+	fair, err := h.loadAdminFair(c)
 	if err != nil {
 		return err
 	}
@@ -370,7 +346,7 @@ func (h *Handler) bulkDecide(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	listBase := reviewBase(fair.ID) + "/applications"
+	listBase := fairAdminURL(fair.ID) + "/applications"
 	back := safeBack(in.Back, listBase)
 	if !strings.HasPrefix(back, listBase) {
 		back = listBase
@@ -550,7 +526,7 @@ func (h *Handler) reviewAppPage(c *fiber.Ctx, fair models.Fair, appID int64) (*P
 	page := h.newPage(c, "ReviewTitle")
 	page.Title = page.T("ReviewAppTitle", "Name", ra.Artisan.BusinessName)
 	app := ra.Application
-	base := reviewBase(fair.ID)
+	base := fairAdminURL(fair.ID)
 	self := reviewAppURL(fair.ID, app.ID)
 	d := reviewAppData{
 		Fair: fair, Base: base, ListURL: base + "/applications", App: app, Artisan: ra.Artisan, Email: ra.Email,
@@ -626,7 +602,7 @@ func (h *Handler) reviewAppPage(c *fiber.Ctx, fair models.Fair, appID int64) (*P
 }
 
 func (h *Handler) showReviewApplication(c *fiber.Ctx) error {
-	fair, err := h.reviewFairOf(c)
+	fair, err := h.loadAdminFair(c)
 	if err != nil {
 		return err
 	}
@@ -683,10 +659,10 @@ type reviewAppRequest struct {
 func (h *Handler) reviewAppForm(c *fiber.Ctx, in any) (reviewAppRequest, error) {
 	var r reviewAppRequest
 	var err error
-	if r.org, err = reviewOrganizer(c); err != nil {
+	if r.org, err = organizerOf(c); err != nil {
 		return r, err
 	}
-	if r.fair, err = h.reviewFairOf(c); err != nil {
+	if r.fair, err = h.loadAdminFair(c); err != nil {
 		return r, err
 	}
 	if r.appID, err = paramID(c, "appID"); err != nil {
@@ -711,23 +687,12 @@ func (h *Handler) decideApplication(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	org, fair, appID, page, form := rf.org, rf.fair, rf.appID, rf.page, rf.page.Form
-	if form.HasErrors() {
-		return h.render(c, fiber.StatusUnprocessableEntity, tplReviewApp, page)
+	if rf.page.Form.HasErrors() {
+		return h.render(c, fiber.StatusUnprocessableEntity, tplReviewApp, rf.page)
 	}
 	d := models.Decision(in.Decision)
-	_, err = models.DecideApplication(c.UserContext(), h.db, org, fair.ID, appID, d, in.Note, time.Now())
-	switch {
-	case err == nil:
-	case errors.Is(err, models.ErrNotFound):
-		return err
-	case mergeValidation(form, err):
-		return h.render(c, fiber.StatusUnprocessableEntity, tplReviewApp, page)
-	default:
-		return h.refuse(c, fair, appID, err)
-	}
-	webSessionOf(c).addFlash("success", reviewDecisionFlashes[d])
-	return c.Redirect(reviewAppURL(fair.ID, appID), fiber.StatusSeeOther)
+	_, err = models.DecideApplication(c.UserContext(), h.db, rf.org, rf.fair.ID, rf.appID, d, in.Note, time.Now())
+	return h.answerReviewForm(c, rf, err, reviewDecisionFlashes[d], "")
 }
 
 type feeCoveredInput struct {
@@ -740,23 +705,16 @@ func (h *Handler) setFeeCovered(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	org, fair, appID, page, form := rf.org, rf.fair, rf.appID, rf.page, rf.page.Form
-	if form.HasErrors() {
-		return h.render(c, fiber.StatusUnprocessableEntity, tplReviewApp, page)
+	if rf.page.Form.HasErrors() {
+		return h.render(c, fiber.StatusUnprocessableEntity, tplReviewApp, rf.page)
 	}
 	covered := in.Covered == "1"
-	if _, err := models.SetFeeCovered(c.UserContext(), h.db, org, fair.ID, appID, covered, time.Now()); err != nil {
-		if errors.Is(err, models.ErrNotFound) {
-			return err
-		}
-		return h.refuse(c, fair, appID, err)
-	}
+	_, err = models.SetFeeCovered(c.UserContext(), h.db, rf.org, rf.fair.ID, rf.appID, covered, time.Now())
 	msg := "FlashFeeUncovered"
 	if covered {
 		msg = "FlashFeeCovered"
 	}
-	webSessionOf(c).addFlash("success", msg)
-	return c.Redirect(reviewAppURL(fair.ID, appID)+"#fee", fiber.StatusSeeOther)
+	return h.answerReviewForm(c, rf, err, msg, "#fee")
 }
 
 type feePaidInput struct {
@@ -769,25 +727,31 @@ func (h *Handler) markFeePaid(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	org, fair, appID, page, form := rf.org, rf.fair, rf.appID, rf.page, rf.page.Form
+	form := rf.page.Form
 	if form.Errors["fee_note"] == "FieldRequired" {
 		form.Errors["fee_note"] = "FeeNoteRequired"
 	}
 	if form.HasErrors() {
-		return h.render(c, fiber.StatusUnprocessableEntity, tplReviewApp, page)
+		return h.render(c, fiber.StatusUnprocessableEntity, tplReviewApp, rf.page)
 	}
-	_, err = models.MarkFeePaid(c.UserContext(), h.db, org, fair.ID, appID, in.Note, time.Now())
+	_, err = models.MarkFeePaid(c.UserContext(), h.db, rf.org, rf.fair.ID, rf.appID, in.Note, time.Now())
+	return h.answerReviewForm(c, rf, err, "FlashFeePaid", "#fee")
+}
+
+// answerReviewForm answers a form of the application page once the model has spoken: the
+// flash and the way back to the application (at anchor); its errors next to the fields; a
+// refusal explained on the page; another fair's application stays a 404.
+func (h *Handler) answerReviewForm(c *fiber.Ctx, rf reviewAppRequest, err error, flash, anchor string) error {
 	switch {
 	case err == nil:
+		webSessionOf(c).addFlash("success", flash)
+		return c.Redirect(reviewAppURL(rf.fair.ID, rf.appID)+anchor, fiber.StatusSeeOther)
 	case errors.Is(err, models.ErrNotFound):
 		return err
-	case mergeValidation(form, err):
-		return h.render(c, fiber.StatusUnprocessableEntity, tplReviewApp, page)
-	default:
-		return h.refuse(c, fair, appID, err)
+	case mergeValidation(rf.page.Form, err):
+		return h.render(c, fiber.StatusUnprocessableEntity, tplReviewApp, rf.page)
 	}
-	webSessionOf(c).addFlash("success", "FlashFeePaid")
-	return c.Redirect(reviewAppURL(fair.ID, appID)+"#fee", fiber.StatusSeeOther)
+	return h.refuse(c, rf.fair, rf.appID, err)
 }
 
 // ---- /admin/fairs/:id/quotas ----
@@ -823,7 +787,7 @@ func (h *Handler) quotasPage(c *fiber.Ctx, fair models.Fair, typed map[string]st
 		return nil, err
 	}
 	page := h.newPage(c, "ReviewQuotasTitle")
-	base := reviewBase(fair.ID)
+	base := fairAdminURL(fair.ID)
 	d := quotasData{Fair: fair, Base: base, ListURL: base + "/applications", Action: base + "/quotas"}
 	for _, s := range stats.Regions {
 		row := quotaRow{Code: s.Code, Name: s.Code, Field: "quota_" + s.Code, Accepted: s.Accepted, Applied: s.Applied, Error: errs["quota_"+s.Code]}
@@ -847,7 +811,7 @@ func (h *Handler) quotasPage(c *fiber.Ctx, fair models.Fair, typed map[string]st
 }
 
 func (h *Handler) showQuotas(c *fiber.Ctx) error {
-	fair, err := h.reviewFairOf(c)
+	fair, err := h.loadAdminFair(c)
 	if err != nil {
 		return err
 	}
@@ -860,11 +824,11 @@ func (h *Handler) showQuotas(c *fiber.Ctx) error {
 
 // saveQuotas replaces the fair's quotas: a blank field means no quota for the region.
 func (h *Handler) saveQuotas(c *fiber.Ctx) error {
-	org, err := reviewOrganizer(c)
+	org, err := organizerOf(c)
 	if err != nil {
 		return err
 	}
-	fair, err := h.reviewFairOf(c)
+	fair, err := h.loadAdminFair(c)
 	if err != nil {
 		return err
 	}
@@ -907,7 +871,7 @@ func (h *Handler) saveQuotas(c *fiber.Ctx) error {
 		return h.render(c, fiber.StatusUnprocessableEntity, tplReviewQuotas, page)
 	}
 	webSessionOf(c).addFlash("success", "FlashQuotasSaved")
-	return c.Redirect(reviewBase(fair.ID)+"/quotas", fiber.StatusSeeOther)
+	return c.Redirect(fairAdminURL(fair.ID)+"/quotas", fiber.StatusSeeOther)
 }
 
 // ---- /admin/fairs/:id/waitlist ----
@@ -931,7 +895,7 @@ type waitlistData struct {
 }
 
 func (h *Handler) showWaitlist(c *fiber.Ctx) error {
-	fair, err := h.reviewFairOf(c)
+	fair, err := h.loadAdminFair(c)
 	if err != nil {
 		return err
 	}
@@ -949,7 +913,7 @@ func (h *Handler) showWaitlist(c *fiber.Ctx) error {
 		return err
 	}
 	page := h.newPage(c, "ReviewWaitlistTitle")
-	base := reviewBase(fair.ID)
+	base := fairAdminURL(fair.ID)
 	d := waitlistData{Fair: fair, Base: base, ListURL: base + "/applications", Window: int(models.OfferWindow / time.Hour)}
 	for i, r := range line {
 		d.Line = append(d.Line, waitlistRow{reviewRow: h.reviewRowView(page, ref, fair.ID, r, false), Position: i + 1,
@@ -971,11 +935,11 @@ type moveInput struct {
 }
 
 func (h *Handler) moveWaitlistEntry(c *fiber.Ctx) error {
-	org, err := reviewOrganizer(c)
+	org, err := organizerOf(c)
 	if err != nil {
 		return err
 	}
-	fair, err := h.reviewFairOf(c)
+	fair, err := h.loadAdminFair(c)
 	if err != nil {
 		return err
 	}
@@ -988,7 +952,7 @@ func (h *Handler) moveWaitlistEntry(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	back := reviewBase(fair.ID) + "/waitlist"
+	back := fairAdminURL(fair.ID) + "/waitlist"
 	if form.HasErrors() {
 		return httpError(fiber.StatusBadRequest, "ErrorBadRequest", errors.New("move waitlist entry: bad direction"))
 	}
@@ -1010,7 +974,7 @@ func (h *Handler) moveWaitlistEntry(c *fiber.Ctx) error {
 
 // exportApplications streams the fair's applications as CSV (UTF-8 with BOM for Excel).
 func (h *Handler) exportApplications(c *fiber.Ctx) error {
-	fair, err := h.reviewFairOf(c)
+	fair, err := h.loadAdminFair(c)
 	if err != nil {
 		return err
 	}

@@ -88,7 +88,7 @@ func TestReviewDecisionsOverHTTP(t *testing.T) {
 	early := s.app(t, "Atelier pas encore vu", "MS", models.AppSubmitted, "fr")
 	beyond := s.app(t, "Tissage d'Azilal", "FM", models.AppChamberReviewed, "fr")
 
-	_, body := s.org.get(reviewBase(s.fair.ID) + "/applications")
+	_, body := s.org.get(fairAdminURL(s.fair.ID) + "/applications")
 	for _, want := range []string{"Coopérative Tifawin", "Atelier pas encore vu", "Fès-Meknès", s.a.msg("fr", "ReviewStatsByRegion")} {
 		if !strings.Contains(pageText(body), want) {
 			t.Errorf("list page lacks %q", want)
@@ -112,7 +112,7 @@ func TestReviewDecisionsOverHTTP(t *testing.T) {
 		if resp.StatusCode != http.StatusSeeOther || s.status(t, wait.ID) != models.AppWaitlisted {
 			t.Fatalf("waitlist: %d, status %s", resp.StatusCode, s.status(t, wait.ID))
 		}
-		_, page := s.org.get(reviewBase(s.fair.ID) + "/waitlist")
+		_, page := s.org.get(fairAdminURL(s.fair.ID) + "/waitlist")
 		if !strings.Contains(pageText(page), "Atelier Bennani") {
 			t.Error("the waitlist page does not show the waitlisted artisan")
 		}
@@ -154,7 +154,7 @@ func TestReviewDecisionsOverHTTP(t *testing.T) {
 		}
 	})
 	t.Run("beyond the quota", func(t *testing.T) {
-		quotas := reviewBase(s.fair.ID) + "/quotas"
+		quotas := fairAdminURL(s.fair.ID) + "/quotas"
 		token := s.org.csrf(quotas)
 		resp, page := s.org.post(quotas, url.Values{"_csrf": {token}, "quota_FM": {"-2"}})
 		if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(pageText(page), s.a.msg("fr", "QuotaInvalid")) {
@@ -184,7 +184,7 @@ func TestReviewBulkReportsEachRefusal(t *testing.T) {
 	}
 	early := s.app(t, "Atelier Sans Avis", "RSK", models.AppSubmitted, "fr")
 	ids = append(ids, strconv.FormatInt(early.ID, 10))
-	list := reviewBase(s.fair.ID) + "/applications"
+	list := fairAdminURL(s.fair.ID) + "/applications"
 	back := list + "?region=RSK"
 	token := s.org.csrf(back)
 
@@ -225,12 +225,12 @@ func TestReviewFilteredListAndDetail(t *testing.T) {
 	s := newRvSetup(t, nil)
 	fm := s.app(t, "Coopérative Tifawin", "FM", models.AppChamberReviewed, "fr")
 	s.app(t, "Atelier Oriental", "ORI", models.AppChamberReviewed, "fr")
-	_, body := s.org.get(reviewBase(s.fair.ID) + "/applications?region=FM&rec=yes")
+	_, body := s.org.get(fairAdminURL(s.fair.ID) + "/applications?region=FM&rec=yes")
 	text := pageText(body)
 	if !strings.Contains(text, "Coopérative Tifawin") || strings.Contains(text, "Atelier Oriental") {
 		t.Errorf("region filter: %.500s", text)
 	}
-	_, body = s.org.get(reviewBase(s.fair.ID) + "/applications?q=zzz")
+	_, body = s.org.get(fairAdminURL(s.fair.ID) + "/applications?q=zzz")
 	if !strings.Contains(pageText(body), s.a.msg("fr", "ReviewNoMatch")) {
 		t.Error("no empty state for a search without results")
 	}
@@ -268,7 +268,7 @@ func TestReviewFeeCoveredAndPaidOverHTTP(t *testing.T) {
 	_, err := models.AssignStand(context.Background(), s.a.db, org, s.fair.ID, app.ID, stand.ID, time.Now())
 	must(err)
 
-	_, list := s.org.get(reviewBase(s.fair.ID) + "/applications")
+	_, list := s.org.get(fairAdminURL(s.fair.ID) + "/applications")
 	if !strings.Contains(pageText(list), "B12") || !strings.Contains(pageText(list), formatEuros("fr", 45000)) {
 		t.Fatalf("the list does not show the stand and its fee: %.400s", pageText(list))
 	}
@@ -304,7 +304,7 @@ func TestReviewCSVHasBOMAndArabic(t *testing.T) {
 	s := newRvSetup(t, nil)
 	s.app(t, "تعاونية الأطلس للزرابي", "DT", models.AppChamberReviewed, "ar")
 	s.app(t, "=cmd|' /C calc'!A0", "FM", models.AppSubmitted, "fr")
-	resp, body := s.org.get(reviewBase(s.fair.ID) + "/applications.csv")
+	resp, body := s.org.get(fairAdminURL(s.fair.ID) + "/applications.csv")
 	if resp.StatusCode != http.StatusOK || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/csv") {
 		t.Fatalf("export: %d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
 	}
@@ -317,7 +317,7 @@ func TestReviewCSVHasBOMAndArabic(t *testing.T) {
 	if !strings.Contains(body, "\n'=cmd|' /C calc'!A0,FM,") && !strings.Contains(body, ",'=cmd|' /C calc'!A0,FM,") {
 		t.Errorf("a formula cell is not neutralised: %s", body)
 	}
-	if resp, _ := s.org.get(reviewBase(s.fair.ID+99) + "/applications.csv"); resp.StatusCode != http.StatusNotFound {
+	if resp, _ := s.org.get(fairAdminURL(s.fair.ID+99) + "/applications.csv"); resp.StatusCode != http.StatusNotFound {
 		t.Errorf("export of an unknown fair: %d, want 404", resp.StatusCode)
 	}
 }
@@ -351,8 +351,8 @@ func TestReviewRoutesRefuseOtherRoles(t *testing.T) {
 			c := s.a.client()
 			c.login(email, testPassword)
 			token := c.csrf("/account")
-			for _, path := range []string{reviewBase(s.fair.ID) + "/applications", s.appURL(app.ID), "/admin/outbox",
-				reviewBase(s.fair.ID) + "/applications.csv", reviewBase(s.fair.ID) + "/quotas", reviewBase(s.fair.ID) + "/waitlist"} {
+			for _, path := range []string{fairAdminURL(s.fair.ID) + "/applications", s.appURL(app.ID), "/admin/outbox",
+				fairAdminURL(s.fair.ID) + "/applications.csv", fairAdminURL(s.fair.ID) + "/quotas", fairAdminURL(s.fair.ID) + "/waitlist"} {
 				if resp, _ := c.get(path); resp.StatusCode != http.StatusForbidden {
 					t.Errorf("GET %s as %s: %d, want 403", path, role, resp.StatusCode)
 				}
@@ -361,7 +361,7 @@ func TestReviewRoutesRefuseOtherRoles(t *testing.T) {
 			if resp.StatusCode != http.StatusForbidden {
 				t.Errorf("POST decision as %s: %d, want 403", role, resp.StatusCode)
 			}
-			resp, _ = c.post(reviewBase(s.fair.ID)+"/applications/bulk", url.Values{"_csrf": {token}, "decision": {"accept"}, "ids": {strconv.FormatInt(app.ID, 10)}})
+			resp, _ = c.post(fairAdminURL(s.fair.ID)+"/applications/bulk", url.Values{"_csrf": {token}, "decision": {"accept"}, "ids": {strconv.FormatInt(app.ID, 10)}})
 			if resp.StatusCode != http.StatusForbidden {
 				t.Errorf("POST bulk as %s: %d, want 403", role, resp.StatusCode)
 			}

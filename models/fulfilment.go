@@ -32,7 +32,6 @@ const NoticeStudioNewOrder = "studio_new_order"
 func notifyArtisansToPrepare(ctx context.Context, tx *gorm.DB, orderID int64) error {
 	var parts []struct {
 		ID           int64
-		ArtisanID    int64
 		Fulfilment   Fulfilment
 		StandCode    string
 		FairName     string
@@ -44,7 +43,7 @@ func notifyArtisansToPrepare(ctx context.Context, tx *gorm.DB, orderID int64) er
 		BusinessName string
 	}
 	err := tx.WithContext(ctx).Table("order_parts p").
-		Select("p.id, p.artisan_id, p.fulfilment, p.stand_code, COALESCE(f.name, '') AS fair_name, o.code, o.gateway, o.ship_country, "+
+		Select("p.id, p.fulfilment, p.stand_code, COALESCE(f.name, '') AS fair_name, o.code, o.gateway, o.ship_country, "+
 			"u.email, u.locale, a.business_name").
 		Joins("JOIN orders o ON o.id = p.order_id").Joins("JOIN artisans a ON a.id = p.artisan_id").
 		Joins("JOIN users u ON u.id = a.user_id").Joins("LEFT JOIN fairs f ON f.id = p.fair_id").
@@ -52,15 +51,19 @@ func notifyArtisansToPrepare(ctx context.Context, tx *gorm.DB, orderID int64) er
 	if err != nil {
 		return fmt.Errorf("artisans of order %d: %w", orderID, translateError(err))
 	}
+	if len(parts) == 0 {
+		return nil
+	}
+	var lines []OrderLine
+	if err := tx.WithContext(ctx).Where("order_id = ?", orderID).Order("id").Find(&lines).Error; err != nil {
+		return fmt.Errorf("lines of order %d: %w", orderID, translateError(err))
+	}
+	piecesOf := map[int64][]string{}
+	for _, l := range lines {
+		piecesOf[l.PartID] = append(piecesOf[l.PartID], fmt.Sprintf("%d × %s", l.Quantity, l.Title))
+	}
 	for _, p := range parts {
-		var lines []OrderLine
-		if err := tx.WithContext(ctx).Where("part_id = ?", p.ID).Order("id").Find(&lines).Error; err != nil {
-			return fmt.Errorf("lines of part %d: %w", p.ID, translateError(err))
-		}
-		pieces := make([]string, len(lines))
-		for i, l := range lines {
-			pieces[i] = fmt.Sprintf("%d × %s", l.Quantity, l.Title)
-		}
+		pieces := piecesOf[p.ID]
 		params := map[string]string{"artisan": p.BusinessName, "order": p.Code, "pieces": strings.Join(pieces, "; "),
 			"fulfilment": string(p.Fulfilment), "stand": p.StandCode, "fair": p.FairName, "gateway": p.Gateway,
 			"link": "/studio/orders"}

@@ -274,21 +274,9 @@ func closeUnpaidOrder(ctx context.Context, tx *gorm.DB, o Order, to OrderStatus,
 	if o.Status != OrderPendingPayment {
 		return false, nil
 	}
-	res := tx.WithContext(ctx).Model(&Order{}).Where("id = ? AND status = ?", o.ID, OrderPendingPayment).
-		Updates(map[string]any{"status": to, "closed_at": now, "updated_at": now})
-	if res.Error != nil {
-		return false, fmt.Errorf("close order %s: %w", o.Code, translateError(res.Error))
-	}
-	if res.RowsAffected != 1 {
-		return false, fmt.Errorf("order %s changed meanwhile: %w", o.Code, ErrConflict)
-	}
-	if err := tx.WithContext(ctx).Model(&OrderPart{}).Where("order_id = ? AND status = ?", o.ID, PartPending).
-		Updates(map[string]any{"status": PartCancelled, "updated_at": now}).Error; err != nil {
-		return false, fmt.Errorf("cancel parts of order %s: %w", o.Code, translateError(err))
-	}
-	released, err := ReleaseOrderHolds(ctx, tx, o.ID, now)
+	released, err := endPendingOrder(ctx, tx, o, to, now)
 	if err != nil {
-		return false, fmt.Errorf("release holds of order %s: %w", o.Code, err)
+		return false, err
 	}
 	if err := RecordAudit(ctx, tx, 0, "order."+string(to), "order", o.ID,
 		map[string]any{"status": o.Status},
@@ -304,6 +292,28 @@ func closeUnpaidOrder(ctx context.Context, tx *gorm.DB, o Order, to OrderStatus,
 		}
 	}
 	return true, nil
+}
+
+// endPendingOrder moves a pending order to to (expired, cancelled) by a conditional update,
+// cancels its parts still waiting for payment and gives its stock back exactly once.
+func endPendingOrder(ctx context.Context, tx *gorm.DB, o Order, to OrderStatus, now time.Time) (released bool, err error) {
+	res := tx.WithContext(ctx).Model(&Order{}).Where("id = ? AND status = ?", o.ID, OrderPendingPayment).
+		Updates(map[string]any{"status": to, "closed_at": now, "updated_at": now})
+	if res.Error != nil {
+		return false, fmt.Errorf("close order %s: %w", o.Code, translateError(res.Error))
+	}
+	if res.RowsAffected != 1 {
+		return false, fmt.Errorf("order %s changed meanwhile: %w", o.Code, ErrConflict)
+	}
+	if err := tx.WithContext(ctx).Model(&OrderPart{}).Where("order_id = ? AND status = ?", o.ID, PartPending).
+		Updates(map[string]any{"status": PartCancelled, "updated_at": now}).Error; err != nil {
+		return false, fmt.Errorf("cancel parts of order %s: %w", o.Code, translateError(err))
+	}
+	released, err = ReleaseOrderHolds(ctx, tx, o.ID, now)
+	if err != nil {
+		return false, fmt.Errorf("release holds of order %s: %w", o.Code, err)
+	}
+	return released, nil
 }
 
 // applyChargeRefunded records a refund seen by Stripe (ours or one made in its dashboard):

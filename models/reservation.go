@@ -18,9 +18,9 @@ import (
 // and are back on sale.
 const NoticeOrderUncollected = "order_uncollected"
 
-// ReservationGrace is how long after the first day following a fair's last day a
-// pay-at-the-stand reservation still holds its pieces (fair dates have no time zone: the grace
-// covers the fair's own day wherever it is held).
+// ReservationGrace is how long a pay-at-the-stand reservation still holds its pieces after
+// the day following its fair's last day: fair dates carry no time zone, so a whole extra day
+// covers the fair's own day wherever it is held.
 const ReservationGrace = 24 * time.Hour
 
 // reservationLapsed tells whether pieces reserved for pickup at a fair ending on endsOn are no
@@ -125,15 +125,7 @@ func releaseLapsedOrder(ctx context.Context, tx *gorm.DB, orderID int64, now tim
 		return false, false, fmt.Errorf("parts of order %s changed meanwhile: %w", o.Code, ErrConflict)
 	}
 	if !collected {
-		res := tx.WithContext(ctx).Model(&Order{}).Where("id = ? AND status = ?", o.ID, OrderPendingPayment).
-			Updates(map[string]any{"status": OrderExpired, "closed_at": now, "updated_at": now})
-		if res.Error != nil {
-			return false, false, fmt.Errorf("expire order %s: %w", o.Code, translateError(res.Error))
-		}
-		if res.RowsAffected != 1 {
-			return false, false, fmt.Errorf("order %s changed meanwhile: %w", o.Code, ErrConflict)
-		}
-		if _, err := ReleaseOrderHolds(ctx, tx, o.ID, now); err != nil {
+		if _, err := endPendingOrder(ctx, tx, o, OrderExpired, now); err != nil {
 			return false, false, err
 		}
 	} else {
